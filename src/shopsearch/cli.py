@@ -1,0 +1,46 @@
+"""The ``shopsearch`` command: one group per area, each defined next to the code it drives."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from shopsearch.config import ConfigError, load_settings
+from shopsearch.engine.artifacts import EngineError
+from shopsearch.engine.commands import engine
+
+
+class _Group(click.Group):
+    """Turn our own expected errors into one clean line and exit code 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (ConfigError, EngineError) as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Group)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), envvar="SHOPSEARCH_CONFIG",
+              help="YAML settings file (also SHOPSEARCH_CONFIG).")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
+@click.pass_context
+def cli(ctx: click.Context, config_file: str | None, verbose: bool) -> None:
+    """shopsearch: e-commerce search on OpenSearch."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("opensearch", "urllib3"):  # else a line (and traceback) per request and retry; our code logs failures itself
+        logging.getLogger(chatty).setLevel(logging.DEBUG if verbose else logging.ERROR)
+    ctx.obj = load_settings(config_file)
+
+
+cli.add_command(engine)
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

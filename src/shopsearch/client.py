@@ -1,0 +1,35 @@
+"""The one place that creates OpenSearch clients (indexer, API, CLI and tests all come here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opensearchpy import OpenSearch
+
+from shopsearch.config import OpenSearchSettings
+
+
+def client_options(cfg: OpenSearchSettings) -> dict[str, Any]:
+    """Translate settings into opensearch-py keyword arguments (pure, so it is unit-tested)."""
+    options: dict[str, Any] = {
+        "hosts": [str(url) for url in cfg.url],
+        "timeout": cfg.timeout,
+        "max_retries": cfg.max_retries,
+        "retry_on_timeout": True,
+        "retry_on_status": (429, 502, 503, 504),
+        "http_compress": True,
+        "verify_certs": cfg.verify_certs,
+    }
+    if cfg.username is not None:
+        options["http_auth"] = (cfg.username, cfg.password or "")
+    if cfg.ca_certs is not None:
+        options["ca_certs"] = str(cfg.ca_certs)
+    if not cfg.verify_certs:
+        # The operator chose this in config; don't repeat a warning on every request.
+        options["ssl_show_warn"] = False
+    return options
+
+
+def create_client(cfg: OpenSearchSettings) -> OpenSearch:
+    """Build a client for the configured cluster. Makes no network call."""
+    return OpenSearch(**client_options(cfg))

@@ -1,0 +1,1 @@
+"""Ranking signals and rerankers: small units that a relevance profile switches on and weights."""

@@ -1,0 +1,1 @@
+"""The search API (Flask): HTTP -> query builder -> OpenSearch -> rerank -> response."""
