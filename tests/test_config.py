@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shopsearch.config import ConfigError, OpenSearchSettings, load_settings
+from shopsearch.config import OpenSearchSettings, load_settings
+from shopsearch.errors import ConfigError
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ from shopsearch.cli import cli
 from shopsearch.client import create_client
 from shopsearch.config import OpenSearchSettings
 from shopsearch.engine import local
-from shopsearch.engine.artifacts import EngineError
+from shopsearch.errors import EngineError
 from tests.conftest import free_engine_port
 
 pytestmark = pytest.mark.local_engine

@@ -5,20 +5,24 @@ from __future__ import annotations
 import logging
 
 import click
+from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
 
-from shopsearch.config import ConfigError, load_settings
-from shopsearch.engine.artifacts import EngineError
+from shopsearch.config import load_settings
 from shopsearch.engine.commands import engine
+from shopsearch.errors import ShopsearchError
+from shopsearch.indexer.commands import index
 
 
 class _Group(click.Group):
-    """Turn our own expected errors into one clean line and exit code 1, never a traceback."""
+    """Turn expected errors into one clean line and exit code 1; anything else is a bug and keeps its traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except (ConfigError, EngineError) as exc:
+        except ShopsearchError as exc:
             raise click.ClickException(str(exc)) from None
+        except OpenSearchConnectionError as exc:
+            raise click.ClickException(f"OpenSearch is unreachable ({exc.info}); is the engine running?") from None
 
 
 @click.group(cls=_Group)
@@ -36,6 +40,7 @@ def cli(ctx: click.Context, config_file: str | None, verbose: bool) -> None:
 
 
 cli.add_command(engine)
+cli.add_command(index)
 
 
 def main() -> None:

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from opensearchpy import OpenSearch
+from opensearchpy.serializer import JSONSerializer
 
 from shopsearch.config import OpenSearchSettings
+
+
+class FastSerializer(JSONSerializer):
+    """orjson, with numpy arrays written directly: vectors need no tolist() and serialise ~10x faster."""
+
+    def dumps(self, data: Any) -> str:
+        if isinstance(data, str):
+            return data
+        return orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY, default=self.default).decode()
 
 
 def client_options(cfg: OpenSearchSettings) -> dict[str, Any]:
@@ -17,7 +28,8 @@ def client_options(cfg: OpenSearchSettings) -> dict[str, Any]:
         "max_retries": cfg.max_retries,
         "retry_on_timeout": True,
         "retry_on_status": (429, 502, 503, 504),
-        "http_compress": True,
+        "http_compress": cfg.http_compress,
+        "serializer": FastSerializer(),
         "verify_certs": cfg.verify_certs,
     }
     if cfg.username is not None:

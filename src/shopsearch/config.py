@@ -19,12 +19,20 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from shopsearch.errors import ConfigError
+
 ENV_PREFIX = "SHOPSEARCH_"
 DEFAULT_URL = "http://127.0.0.1:9200"
+# The source checkout's mappings/ (the package runs from it); an installed copy names its own.
+MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "mappings"
 
 
-class ConfigError(ValueError):
-    """A setting is missing or wrong; the message names where it came from and the key."""
+def cache_root() -> Path:
+    """Where downloads and caches live: outside any clone, shared by every checkout on the machine."""
+    if os.environ.get("SHOPSEARCH_CACHE"):
+        return Path(os.environ["SHOPSEARCH_CACHE"])
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "shopsearch"
 
 
 class OpenSearchSettings(BaseModel):
@@ -41,6 +49,7 @@ class OpenSearchSettings(BaseModel):
     verify_certs: bool = True
     ca_certs: Path | None = None
     timeout: float = Field(default=30.0, gt=0)
+    http_compress: bool = Field(default=False, description="gzip requests; worth it over a real network.")
     max_retries: int = Field(default=3, ge=0)
 
     @field_validator("url", mode="before")
@@ -63,8 +72,58 @@ class OpenSearchSettings(BaseModel):
         return [str(u) for u in self.url] == [str(HttpUrl(DEFAULT_URL))]
 
 
+class ModelSettings(BaseModel):
+    """The BERT-family encoder, loaded from a local directory only."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: Path | None = Field(default=None, description="HF model directory; default: the packaged all-MiniLM-L6-v2.")
+    max_length: int = Field(default=256, ge=8, le=8192)
+    batch_size: int | None = Field(default=None, ge=1, le=4096, description="Default: 16 on CPU, 128 on GPU.")
+    device: str = Field(default="auto", pattern=r"^(auto|cpu|cuda(:\d+)?)$")
+    quantize: bool = Field(default=False, description="Dynamic int8 quantisation on CPU.")
+    threads: int | None = Field(default=None, ge=1)
+    query_prefix: str = ""
+    document_prefix: str = ""
+
+    @field_validator("path")
+    @classmethod
+    def _is_model_dir(cls, value: Path | None) -> Path | None:
+        if value is not None and not (value / "config.json").is_file():
+            raise ValueError(f"{value} is not a model directory (no config.json)")
+        return value
+
+
+class IndexSettings(BaseModel):
+    """Where and how the catalog is written."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    alias: str = Field(default="products", pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    mapping: Path = MAPPINGS_DIR / "products.json"
+    text_fields: list[str] = Field(default=["title", "brand", "category", "description"], min_length=1)
+    text_separator: str = ". "
+    keep: int = Field(default=3, ge=1, description="Older indices kept for rollback.")
+    replicas: int | None = Field(default=None, ge=0, description="Default: the mapping file's value.")
+    bulk_docs: int = Field(default=500, ge=1)
+    bulk_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    encode_batch: int = Field(default=256, ge=1, description="Products per encode-and-write step.")
+    max_rejected_ratio: float = Field(default=0.2, ge=0, le=1, description="More rejects fail a reindex.")
+    dead_letter_dir: Path = Path("rejected")
+    vector_cache: Path = Field(default_factory=lambda: cache_root() / "vectors.sqlite")
+
+    @field_validator("text_fields")
+    @classmethod
+    def _known_text_fields(cls, value: list[str]) -> list[str]:
+        allowed = {"title", "brand", "category", "description", "tags"}
+        unknown = [name for name in value if name not in allowed]
+        if unknown:
+            raise ValueError(f"unknown text field(s) {unknown}; choose from {sorted(allowed)}")
+        return value
+
+
 class Settings(BaseSettings):
-    """All of shopsearch's settings. Later sections (model, index, api) join this class."""
+    """All of shopsearch's settings, one section per area."""
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -74,6 +133,8 @@ class Settings(BaseSettings):
     )
 
     opensearch: OpenSearchSettings = Field(default_factory=OpenSearchSettings)
+    model: ModelSettings = Field(default_factory=ModelSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
 
     @classmethod
     def settings_customise_sources(

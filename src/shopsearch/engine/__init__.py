@@ -3,7 +3,3 @@
 ``artifacts`` resolves the pinned jars once; ``local`` starts, watches and stops the nodes.
 Nothing else in shopsearch depends on a local node: every other module only sees a URL.
 """
-
-from shopsearch.engine.artifacts import EngineError
-
-__all__ = ["EngineError"]

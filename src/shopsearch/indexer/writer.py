@@ -1,0 +1,183 @@
+"""Rows in, documents with vectors out: validate, encode (with the cache), bulk-write.
+
+Encoding runs in the calling thread and bulk writing in a second one, joined by a short queue,
+so neither waits for the other; torch and the HTTP client both release the GIL.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from opensearchpy import OpenSearch, helpers
+from tqdm import tqdm
+
+from shopsearch.config import IndexSettings
+from shopsearch.encoder import Encoder
+from shopsearch.indexer.catalog import RawRow
+from shopsearch.indexer.deadletter import DeadLetter
+from shopsearch.indexer.product import Product, RowError, parse_product
+from shopsearch.indexer.vector_cache import VectorCache, text_key
+
+log = logging.getLogger(__name__)
+_DONE = None  # end-of-stream marker on the queue
+
+
+@dataclass
+class WriteReport:
+    """What happened to every row; rejected = invalid rows + documents the engine refused."""
+
+    read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    encoded: int = 0
+    cached: int = 0
+    written: int = 0
+    seconds: float = 0.0
+    unique_ids: set[str] = field(default_factory=set, repr=False)
+    failed_ids: set[str] = field(default_factory=set, repr=False)
+
+    @property
+    def expected_docs(self) -> int:
+        """Distinct ids whose last write succeeded: what the index must hold after a full load."""
+        return len(self.unique_ids - self.failed_ids)
+
+    @property
+    def docs_per_s(self) -> float:
+        return self.accepted / self.seconds if self.seconds else 0.0
+
+    def summary(self) -> dict[str, Any]:
+        names = ("read", "accepted", "rejected", "duplicates", "encoded", "cached", "written")
+        return {**{n: getattr(self, n) for n in names}, "seconds": round(self.seconds, 2),
+                "docs_per_s": round(self.docs_per_s, 1)}
+
+
+def batched(items: Iterable[Any], size: int) -> Iterator[tuple[Any, ...]]:
+    """itertools.batched, which Python 3.11 lacks."""
+    iterator = iter(items)
+    while chunk := tuple(islice(iterator, size)):
+        yield chunk
+
+
+def product_text(product: Product, fields: list[str], separator: str) -> str:
+    """The text that is encoded: the configured fields, in order, skipping empty ones."""
+    values = {"title": product.title, "brand": product.brand, "category": product.category_path,
+              "description": product.description, "tags": " ".join(product.tags)}
+    return separator.join(values[name] for name in fields if values[name])
+
+
+class CatalogWriter:
+    """Writes a stream of raw rows into one index (or alias); see ``write``."""
+
+    def __init__(self, client: OpenSearch, encoder: Encoder, cache: VectorCache, settings: IndexSettings,
+                 vector_field: str, dead_letter: DeadLetter) -> None:
+        self.client, self.encoder, self.cache = client, encoder, cache
+        self.settings, self.vector_field, self.dead = settings, vector_field, dead_letter
+
+    def write(self, rows: Iterable[RawRow], index: str, progress: bool | None = None) -> WriteReport:
+        """Validate, encode and bulk-write every row; rejects go to the dead-letter file."""
+        report, started = WriteReport(), time.monotonic()
+        pending: queue.Queue[list[tuple[RawRow, dict[str, Any]]] | None] = queue.Queue(maxsize=4)
+        failure: list[BaseException] = []
+        bar = tqdm(desc=f"indexing into {index}", unit="doc", disable=None if progress is None else not progress)
+        writer = threading.Thread(target=self._bulk_worker, args=(pending, report, failure, bar), daemon=True)
+        writer.start()
+        try:
+            for batch in batched(self._validated(rows, report), self.settings.encode_batch):
+                if failure:
+                    break
+                pending.put(self._with_vectors(batch, index, report))
+        finally:
+            pending.put(_DONE)
+            writer.join()
+            bar.close()
+            report.seconds = time.monotonic() - started
+        if failure:
+            raise failure[0]
+        return report
+
+    def _validated(self, rows: Iterable[RawRow], report: WriteReport) -> Iterator[tuple[RawRow, Product]]:
+        for raw in rows:
+            report.read += 1
+            if raw.error is not None:
+                self._reject(report, raw, raw.error)
+                continue
+            try:
+                product = parse_product(raw.record or {})
+            except RowError as exc:
+                self._reject(report, raw, str(exc), exc.fields)
+                continue
+            report.duplicates += product.id in report.unique_ids  # last one wins in the index
+            report.unique_ids.add(product.id)
+            report.accepted += 1
+            yield raw, product
+
+    def _reject(self, report: WriteReport, raw: RawRow, reason: str, fields: dict[str, str] | None = None) -> None:
+        report.rejected += 1
+        self.dead.reject(source=raw.source, row=raw.row, reason=reason, fields=fields, record=raw.record,
+                         raw=raw.raw)
+
+    def _with_vectors(self, batch: tuple[tuple[RawRow, Product], ...], index: str,
+                      report: WriteReport) -> list[tuple[RawRow, dict[str, Any]]]:
+        """Look every text up in the cache, encode only the misses, and build bulk actions."""
+        texts = [product_text(p, self.settings.text_fields, self.settings.text_separator) for _, p in batch]
+        keys = [text_key(text) for text in texts]
+        vectors = self.cache.get_many(keys)
+        missing = {key: text for key, text in zip(keys, texts) if key not in vectors}
+        if missing:
+            fresh = dict(zip(missing, self.encoder.encode_documents(list(missing.values()))))
+            self.cache.put_many(fresh)
+            vectors.update(fresh)
+        report.encoded += len(missing)
+        report.cached += len(batch) - len(missing)
+        return [
+            (raw, {"_index": index, "_id": product.id,
+                   "_source": {**product.document(), self.vector_field: vectors[key]}})
+            for (raw, product), key in zip(batch, keys)
+        ]
+
+    def _bulk_worker(self, pending: queue.Queue, report: WriteReport, failure: list[BaseException],
+                     bar: tqdm) -> None:
+        """Stream actions to OpenSearch; a refused document is dead-lettered, a lost cluster stops the run."""
+        origins: dict[str, RawRow] = {}
+
+        def actions() -> Iterator[dict[str, Any]]:
+            while (batch := pending.get()) is not _DONE:
+                for raw, action in batch:
+                    origins[action["_id"]] = raw
+                    yield action
+
+        try:
+            results = helpers.streaming_bulk(
+                self.client, actions(), chunk_size=self.settings.bulk_docs,
+                max_chunk_bytes=self.settings.bulk_bytes, raise_on_error=False, max_retries=5,
+                initial_backoff=1, max_backoff=30,
+            )  # fmt: skip
+            for ok, item in results:
+                self._record(ok, item["index"], origins, report)
+                bar.update(1)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            failure.append(exc)
+            while pending.get() is not _DONE:  # let the producer finish without blocking
+                pass
+
+    def _record(self, ok: bool, item: dict[str, Any], origins: dict[str, RawRow], report: WriteReport) -> None:
+        doc_id = item["_id"]
+        raw = origins.pop(doc_id, None)
+        if ok:
+            report.written += 1
+            report.failed_ids.discard(doc_id)
+            return
+        report.failed_ids.add(doc_id)
+        report.rejected += 1
+        error = item.get("error", {})
+        reason = f"OpenSearch refused the document ({item.get('status')}): {error.get('type')}: {error.get('reason')}"
+        self.dead.reject(source=raw.source if raw else "bulk", row=raw.row if raw else None, reason=reason,
+                         record=raw.record if raw else None, doc_id=doc_id)
