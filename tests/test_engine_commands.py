@@ -37,6 +37,7 @@ def test_status_of_an_engine_never_started(tmp_path: Path) -> None:
 def test_port_taken_is_a_clear_error(tmp_path: Path) -> None:
     port = free_engine_port()
     with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # the port may be in TIME_WAIT
         squatter.bind(("127.0.0.1", port))
         squatter.listen()
         with pytest.raises(EngineError, match=f"port {port} on 127.0.0.1 is taken"):
