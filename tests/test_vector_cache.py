@@ -18,3 +18,11 @@ def test_round_trip_and_spaces_do_not_mix(tmp_path: Path) -> None:
     assert len(found) == 700 and np.array_equal(found[text_key("text 699")], np.full(4, 699, dtype=np.float32))
     cache.close()
     assert VectorCache(path, "model-b", 4).get_many(list(vectors)) == {}
+
+
+def test_vector_codec_round_trip() -> None:
+    from shopsearch.vector_codec import pack, unpack
+
+    vector = np.random.default_rng(0).normal(size=384).astype(np.float32)
+    assert np.array_equal(unpack(pack(vector)), vector)
+    assert len(pack(vector)) == 2048  # 384 float32 in base64

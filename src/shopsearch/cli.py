@@ -11,6 +11,7 @@ from shopsearch.config import load_settings
 from shopsearch.engine.commands import engine
 from shopsearch.errors import ShopsearchError
 from shopsearch.indexer.commands import index
+from shopsearch.search_api.commands import serve
 
 
 class _Group(click.Group):
@@ -41,6 +42,7 @@ def cli(ctx: click.Context, config_file: str | None, verbose: bool) -> None:
 
 cli.add_command(engine)
 cli.add_command(index)
+cli.add_command(serve)
 
 
 def main() -> None:

@@ -122,6 +122,21 @@ class IndexSettings(BaseModel):
         return value
 
 
+class ApiSettings(BaseModel):
+    """The search API: relevance profiles, the users index, serving."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    profiles_dir: Path = MAPPINGS_DIR / "profiles"
+    default_profile: str = "default"
+    users_index: str = Field(default="user-profiles", pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    users_mapping: Path = MAPPINGS_DIR / "user_profiles.json"
+    query_cache_size: int = Field(default=4096, ge=0)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=2, ge=1)
+
+
 class Settings(BaseSettings):
     """All of shopsearch's settings, one section per area."""
 
@@ -135,6 +150,7 @@ class Settings(BaseSettings):
     opensearch: OpenSearchSettings = Field(default_factory=OpenSearchSettings)
     model: ModelSettings = Field(default_factory=ModelSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -31,3 +31,15 @@ class ReindexError(ShopsearchError, RuntimeError):
 
 class LifecycleError(ShopsearchError, RuntimeError):
     """An alias operation is impossible (nothing to roll back to, alias missing...)."""
+
+
+class SearchUnavailable(ShopsearchError, RuntimeError):
+    """OpenSearch cannot serve the request (down, timing out, alias missing): the API answers 503."""
+
+
+class UnknownItems(ShopsearchError, ValueError):
+    """Product ids that are not in the catalog; ``ids`` lists them."""
+
+    def __init__(self, ids: list[str]) -> None:
+        self.ids = ids
+        super().__init__(f"unknown product id(s): {', '.join(ids)}")

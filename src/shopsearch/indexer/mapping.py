@@ -37,6 +37,7 @@ class MappingFile(BaseModel):
     version: int
     description: str = ""
     vector_field: str = "embedding"
+    vector_copy_field: str | None = None  # a binary field holding the vector as base64 float32, read back
     settings: dict[str, Any]
     mappings: dict[str, Any]
 
@@ -55,6 +56,10 @@ class IndexMapping:
     def vector_field(self) -> str:
         return self.spec.vector_field
 
+    @property
+    def vector_copy_field(self) -> str | None:
+        return self.spec.vector_copy_field
+
     def check_dimension(self, dimension: int) -> None:
         if self.vector.dimension not in ("auto", dimension):
             raise MappingError(
@@ -71,7 +76,7 @@ class IndexMapping:
         return {"settings": copy.deepcopy(self.spec.settings), "mappings": mappings}
 
 
-def load_mapping(path: Path) -> IndexMapping:
+def load_mapping(path: Path, required: tuple[str, ...] = REQUIRED_FIELDS) -> IndexMapping:
     """Read and validate a mapping file; every error names the file and the key."""
     path = Path(path)
     try:
@@ -84,10 +89,13 @@ def load_mapping(path: Path) -> IndexMapping:
     properties = spec.mappings.get("properties")
     if not isinstance(properties, dict):
         raise MappingError(f"{path}: mappings.properties must be an object")
-    for name in (*REQUIRED_FIELDS, spec.vector_field):
+    for name in (*required, spec.vector_field):
         if name not in properties:
             raise MappingError(f"{path}: mappings.properties.{name} is required")
     vector = _validate(path, VectorField, properties[spec.vector_field], f"mappings.properties.{spec.vector_field}.")
+    copy = spec.vector_copy_field
+    if copy is not None and properties.get(copy, {}).get("type") != "binary":
+        raise MappingError(f"{path}: mappings.properties.{copy} must be a binary field (vector_copy_field)")
     if spec.settings.get("index", {}).get("knn") is not True:
         raise MappingError(f"{path}: settings.index.knn must be true for a knn_vector field")
     _check_analyzers(path, spec)

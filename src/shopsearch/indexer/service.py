@@ -97,8 +97,7 @@ class Indexer:
         self.cache.close()
 
     def _writer(self, dead: DeadLetter) -> CatalogWriter:
-        return CatalogWriter(self.client, self.encoder, self.cache, self.settings.index, self.mapping.vector_field,
-                             dead)
+        return CatalogWriter(self.client, self.encoder, self.cache, self.settings.index, self.mapping, dead)
 
     def _dead_letter(self, source: str) -> DeadLetter:
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+import numpy as np
 from opensearchpy import OpenSearch, helpers
 from tqdm import tqdm
 
@@ -22,8 +23,10 @@ from shopsearch.config import IndexSettings
 from shopsearch.encoder import Encoder
 from shopsearch.indexer.catalog import RawRow
 from shopsearch.indexer.deadletter import DeadLetter
+from shopsearch.indexer.mapping import IndexMapping
 from shopsearch.indexer.product import Product, RowError, parse_product
 from shopsearch.indexer.vector_cache import VectorCache, text_key
+from shopsearch.vector_codec import pack
 
 log = logging.getLogger(__name__)
 _DONE = None  # end-of-stream marker on the queue
@@ -77,9 +80,9 @@ class CatalogWriter:
     """Writes a stream of raw rows into one index (or alias); see ``write``."""
 
     def __init__(self, client: OpenSearch, encoder: Encoder, cache: VectorCache, settings: IndexSettings,
-                 vector_field: str, dead_letter: DeadLetter) -> None:
+                 mapping: IndexMapping, dead_letter: DeadLetter) -> None:
         self.client, self.encoder, self.cache = client, encoder, cache
-        self.settings, self.vector_field, self.dead = settings, vector_field, dead_letter
+        self.settings, self.mapping, self.dead = settings, mapping, dead_letter
 
     def write(self, rows: Iterable[RawRow], index: str, progress: bool | None = None) -> WriteReport:
         """Validate, encode and bulk-write every row; rejects go to the dead-letter file."""
@@ -137,11 +140,14 @@ class CatalogWriter:
             vectors.update(fresh)
         report.encoded += len(missing)
         report.cached += len(batch) - len(missing)
-        return [
-            (raw, {"_index": index, "_id": product.id,
-                   "_source": {**product.document(), self.vector_field: vectors[key]}})
-            for (raw, product), key in zip(batch, keys)
-        ]
+        return [(raw, {"_index": index, "_id": product.id, "_source": self._source(product, vectors[key])})
+                for (raw, product), key in zip(batch, keys)]
+
+    def _source(self, product: Product, vector: np.ndarray) -> dict[str, Any]:
+        source = {**product.document(), self.mapping.vector_field: vector}
+        if self.mapping.vector_copy_field:
+            source[self.mapping.vector_copy_field] = pack(vector)
+        return source
 
     def _bulk_worker(self, pending: queue.Queue, report: WriteReport, failure: list[BaseException],
                      bar: tqdm) -> None:

@@ -1,0 +1,108 @@
+"""Relevance profiles: weights, boosts and fusion settings as YAML files, validated at load, reloaded on change."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shopsearch.errors import ConfigError
+from shopsearch.plugins.base import Signal
+from shopsearch.plugins.registry import available_signals
+
+log = logging.getLogger(__name__)
+
+
+class CandidateSizes(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    bm25: int = Field(default=200, ge=0, le=10_000)
+    knn: int = Field(default=100, ge=0, le=10_000)
+
+
+class ProfileFile(BaseModel):
+    """The file's shape; ``signals`` maps a registered signal name to its parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+    description: str = ""
+    candidates: CandidateSizes = Field(default_factory=CandidateSizes)
+    normalization: Literal["minmax", "rrf"] = "minmax"
+    rrf_k: int = Field(default=60, ge=1)
+    fields: dict[str, float] = Field(min_length=1)
+    signals: dict[str, dict[str, Any]] = Field(min_length=1)
+
+
+class RelevanceProfile:
+    """A loaded profile: its settings and its signal objects, ready for the searcher."""
+
+    def __init__(self, name: str, spec: ProfileFile, signals: list[Signal]) -> None:
+        self.name, self.spec, self.signals = name, spec, signals
+
+    @property
+    def needs_vectors(self) -> bool:
+        return any(signal.needs_vectors and signal.weight for signal in self.signals)
+
+    def signal(self, name: str) -> Signal | None:
+        return next((s for s in self.signals if s.name == name), None)
+
+
+def load_profile(path: Path) -> RelevanceProfile:
+    """Read one profile file; errors name the file and the key (unknown signals included)."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        spec = ProfileFile.model_validate(raw)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise ConfigError(f"{path}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+    registry = available_signals()
+    signals = []
+    for name, params in spec.signals.items():
+        if name not in registry:
+            raise ConfigError(f"{path}: signals.{name}: unknown signal; available: {', '.join(sorted(registry))}")
+        try:
+            signals.append(registry[name](registry[name].Params.model_validate(params or {})))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise ConfigError(f"{path}: signals.{name}.{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+    return RelevanceProfile(path.stem, spec, signals)
+
+
+class ProfileSet:
+    """All ``*.yaml`` profiles of a directory; re-read when a file changes (no restart needed)."""
+
+    def __init__(self, directory: Path, default: str = "default") -> None:
+        self.directory, self.default = Path(directory), default
+        self._lock = threading.Lock()
+        self._stamp: tuple[tuple[str, float], ...] = ()
+        self._profiles: dict[str, RelevanceProfile] = {}
+        self._reload_if_changed()
+        if default not in self._profiles:
+            raise ConfigError(f"{self.directory}: no default profile {default}.yaml")
+
+    def names(self) -> list[str]:
+        self._reload_if_changed()
+        return sorted(self._profiles)
+
+    def get(self, name: str | None) -> RelevanceProfile:
+        """The named profile (KeyError if unknown); None gives the default."""
+        self._reload_if_changed()
+        return self._profiles[name or self.default]
+
+    def _reload_if_changed(self) -> None:
+        files = sorted(self.directory.glob("*.yaml"))
+        stamp = tuple((f.name, f.stat().st_mtime) for f in files)
+        if stamp == self._stamp:
+            return
+        with self._lock:
+            try:
+                self._profiles = {f.stem: load_profile(f) for f in files}
+            except ConfigError as exc:
+                if not self._profiles:
+                    raise
+                log.error("relevance profiles not reloaded, the previous ones keep serving: %s", exc)
+            self._stamp = stamp

@@ -1,0 +1,104 @@
+"""Pure query builders: a relevance profile and a request in, OpenSearch request bodies (dicts) out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shopsearch.relevance.facets import aggregations
+from shopsearch.relevance.profile import RelevanceProfile
+
+SORTS = {
+    "price_asc": [{"price": "asc"}, {"id": "asc"}],
+    "price_desc": [{"price": "desc"}, {"id": "asc"}],
+    "sales": [{"sales": "desc"}, {"id": "asc"}],
+    "newest": [{"created_at": {"order": "desc", "missing": "_last"}}, {"id": "asc"}],
+    "rating": [{"rating": {"order": "desc", "missing": "_last"}}, {"id": "asc"}],
+}
+RESULT_FIELDS = ["id", "title", "brand", "category", "category_levels", "price", "sales", "stock", "in_stock",
+                 "rating"]
+TEXT_MATCH = "text"  # the named clause that tells a k-NN hit it is also a BM25 match
+
+
+def filters(*, category: str | None = None, brand: str | None = None, price_min: float | None = None,
+            price_max: float | None = None, in_stock: bool | None = None) -> list[dict[str, Any]]:
+    """Non-scoring filter clauses; a category matches itself and everything below it."""
+    clauses: list[dict[str, Any]] = []
+    if category:
+        clauses.append({"term": {"category_levels": category}})
+    if brand:
+        clauses.append({"term": {"brand": brand}})
+    if price_min is not None or price_max is not None:
+        bounds = {"gte": price_min, "lte": price_max}
+        clauses.append({"range": {"price": {k: v for k, v in bounds.items() if v is not None}}})
+    if in_stock is not None:
+        clauses.append({"term": {"in_stock": in_stock}})
+    return clauses
+
+
+def text_query(q: str, profile: RelevanceProfile) -> dict[str, Any]:
+    """multi_match over the profile's fields and boosts; the user's text is never parsed as syntax."""
+    fields = [f"{name}^{boost:g}" for name, boost in profile.spec.fields.items()]
+    return {"multi_match": {"query": q, "fields": fields, "type": "best_fields"}}
+
+
+def knn_query(vector: list[float], k: int, field: str, clauses: list[dict[str, Any]]) -> dict[str, Any]:
+    """Approximate k-NN with the filters applied inside the search (lucene efficient filtering)."""
+    knn: dict[str, Any] = {"vector": vector, "k": k}
+    if clauses:
+        knn["filter"] = {"bool": {"filter": clauses}}
+    return {"knn": {field: knn}}
+
+
+def _candidate_fields(profile: RelevanceProfile, vector_copy_field: str) -> list[str]:
+    """Vectors travel only when a signal of the profile needs them: they are most of the bytes."""
+    return [*RESULT_FIELDS, vector_copy_field] if profile.needs_vectors else RESULT_FIELDS
+
+
+def bm25_search(q: str, profile: RelevanceProfile, clauses: list[dict[str, Any]], vector_copy_field: str) -> dict:
+    """The BM25 candidates, with the total and facets of every BM25 match."""
+    return {"size": profile.spec.candidates.bm25, "track_total_hits": True, "aggs": aggregations(),
+            "_source": _candidate_fields(profile, vector_copy_field),
+            "query": {"bool": {"must": [text_query(q, profile)], "filter": clauses}}}
+
+
+def knn_search(vector: list[float], q: str, profile: RelevanceProfile, clauses: list[dict[str, Any]],
+               vector_field: str, vector_copy_field: str) -> dict:
+    """The k-NN candidates. A zero-boost named text clause marks those that are BM25 matches too
+    (scores unchanged), so the searcher can count the rest into the facets without another query."""
+    k = profile.spec.candidates.knn
+    query: dict[str, Any] = {"bool": {"must": [knn_query(vector, k, vector_field, clauses)]}}
+    if q:
+        text = text_query(q, profile)
+        text["multi_match"].update({"_name": TEXT_MATCH, "boost": 0})
+        query["bool"]["should"] = [text]
+    return {"size": k, "_source": _candidate_fields(profile, vector_copy_field), "query": query}
+
+
+def match_query(q: str, vector: list[float] | None, profile: RelevanceProfile, clauses: list[dict[str, Any]],
+                vector_field: str) -> dict[str, Any]:
+    """Everything a search matches: BM25 hits or the query's k nearest; all products when there is no query."""
+    should: list[dict[str, Any]] = []
+    if q and profile.spec.candidates.bm25:
+        should.append(text_query(q, profile))
+    if vector is not None and profile.spec.candidates.knn:
+        should.append(knn_query(vector, profile.spec.candidates.knn, vector_field, clauses))
+    if not should:
+        return {"bool": {"filter": clauses}} if clauses else {"match_all": {}}
+    return {"bool": {"should": should, "minimum_should_match": 1, "filter": clauses}}
+
+
+def sorted_search(match: dict[str, Any], sort: str, start: int, size: int) -> dict[str, Any]:
+    """A page of the match set in a field order (price, sales, newest, rating)."""
+    return {"from": start, "size": size, "sort": SORTS[sort], "_source": RESULT_FIELDS, "track_total_hits": True,
+            "query": match, "aggs": aggregations()}
+
+
+def browse_search(match: dict[str, Any], script: dict[str, Any] | None, start: int, size: int) -> dict[str, Any]:
+    """No query text: the match set ordered by the business score, computed inside OpenSearch."""
+    query = {"script_score": {"query": match, "script": script}} if script else match
+    return {"from": start, "size": size, "_source": RESULT_FIELDS, "track_total_hits": True, "query": query,
+            "aggs": aggregations()}
+
+
+def profile_lookup(user_id: str, vector_field: str) -> dict[str, Any]:
+    return {"size": 1, "_source": [vector_field], "query": {"ids": {"values": [user_id]}}}

@@ -1,0 +1,48 @@
+"""Scoring math as pure numpy functions: normalisation, fusion, similarity, business value."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def minmax(values: np.ndarray) -> np.ndarray:
+    """Scale to [0, 1] over the candidate set; a constant column becomes all ones (all equally good)."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.size == 0:
+        return values
+    low, high = values.min(), values.max()
+    if high - low < 1e-12:
+        return np.ones_like(values) if high > 0 else np.zeros_like(values)
+    return (values - low) / (high - low)
+
+
+def rrf(ranks: np.ndarray, k: int) -> np.ndarray:
+    """Reciprocal rank fusion term k+1 / (k + rank), so rank 1 scores 1; rank 0 means absent, scores 0."""
+    ranks = np.asarray(ranks, dtype=np.float64)
+    return np.where(ranks > 0, (k + 1) / (k + np.maximum(ranks, 1)), 0.0)
+
+
+def cosine(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Cosine of each row with the query; rows and query are unit vectors, so a dot product."""
+    return np.asarray(vectors, dtype=np.float64) @ np.asarray(query, dtype=np.float64)
+
+
+def sales_term(sales: np.ndarray, cap: float) -> np.ndarray:
+    """log1p(sales) / log1p(cap), capped at 1: best-sellers up, with diminishing returns."""
+    return np.minimum(1.0, np.log1p(np.maximum(sales, 0)) / np.log1p(cap))
+
+
+def cheaper_term(price: np.ndarray, scale: float) -> np.ndarray:
+    """1 / (1 + price/scale): 1 for free, 0.5 at `scale`; an unknown price (NaN) scores 0."""
+    value = 1.0 / (1.0 + np.asarray(price, dtype=np.float64) / scale)
+    return np.nan_to_num(value, nan=0.0)
+
+
+def weighted_unit_mean(vectors: np.ndarray, weights: np.ndarray) -> np.ndarray | None:
+    """L2-normalised weighted mean of unit vectors; None when it is empty or cancels to zero."""
+    vectors, weights = np.asarray(vectors, dtype=np.float64), np.asarray(weights, dtype=np.float64)
+    if vectors.size == 0 or weights.sum() <= 0:
+        return None
+    mean = (weights[:, None] * vectors).sum(axis=0) / weights.sum()
+    norm = np.linalg.norm(mean)
+    return mean / norm if norm > 1e-9 else None

@@ -1,0 +1,207 @@
+"""The search path shared by the API and offline evaluation: request -> queries -> OpenSearch -> blend -> page.
+
+One ``msearch`` round trip fetches the BM25 candidates, the k-NN candidates (both with their item
+vectors), the total and facets of the match set, and the user's profile vector; the profile and
+business terms are then scored over the candidates with numpy.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Literal
+
+import numpy as np
+from opensearchpy import OpenSearch
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shopsearch.encoder import Encoder
+from shopsearch.errors import ConfigError, SearchUnavailable
+from shopsearch.indexer.mapping import IndexMapping
+from shopsearch.plugins.base import Candidates, Context
+from shopsearch.relevance import facets
+from shopsearch.relevance import query as Q
+from shopsearch.relevance.profile import ProfileSet, RelevanceProfile
+from shopsearch.vector_codec import unpack
+
+MAX_WINDOW = 10_000
+
+
+class SearchRequest(BaseModel):
+    """The parameters of one search, validated (the API reports a bad one by name)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: str = Field(default="", max_length=512, description="Query text; empty with filters browses.")
+    user_id: str | None = Field(default=None, max_length=256)
+    profile: str | None = Field(default=None, max_length=128, description="Relevance profile name.")
+    category: str | None = Field(default=None, max_length=512, description="Category path prefix.")
+    brand: str | None = Field(default=None, max_length=256)
+    price_min: float | None = Field(default=None, ge=0)
+    price_max: float | None = Field(default=None, ge=0)
+    in_stock: bool | None = None
+    sort: Literal["relevance", "price_asc", "price_desc", "sales", "newest", "rating"] = "relevance"
+    page: int = Field(default=1, ge=1)
+    size: int = Field(default=10, ge=1, le=100)
+    explain: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SearchRequest:
+        if self.page * self.size > MAX_WINDOW:
+            raise ValueError(f"page: page * size must stay within the first {MAX_WINDOW} results")
+        if self.price_min is not None and self.price_max is not None and self.price_min > self.price_max:
+            raise ValueError("price_min: must not exceed price_max")
+        return self
+
+    def filter_clauses(self) -> list[dict[str, Any]]:
+        return Q.filters(category=self.category, brand=self.brand, price_min=self.price_min,
+                         price_max=self.price_max, in_stock=self.in_stock)
+
+
+def normalize_query(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+class Searcher:
+    """Runs searches for one products alias with one encoder and a set of relevance profiles."""
+
+    def __init__(self, client: OpenSearch, encoder: Encoder, profiles: ProfileSet, alias: str,
+                 mapping: IndexMapping, users_index: str, query_cache_size: int = 4096) -> None:
+        if not mapping.vector_copy_field:
+            raise ConfigError(f"{mapping.path}: the searcher needs a vector_copy_field to read item vectors")
+        self.client, self.encoder, self.profiles = client, encoder, profiles
+        self.alias, self.users_index = alias, users_index
+        self.vector_field, self.copy_field = mapping.vector_field, mapping.vector_copy_field
+        self.query_vector = lru_cache(maxsize=query_cache_size)(self._encode_query)
+
+    def _encode_query(self, normalized: str) -> np.ndarray:
+        return self.encoder.encode_queries([normalized])[0]
+
+    def search(self, request: SearchRequest) -> dict[str, Any]:
+        profile = self.profiles.get(request.profile)  # KeyError: unknown profile
+        q = normalize_query(request.q)
+        vector = self.query_vector(q) if q and profile.spec.candidates.knn else None
+        clauses = request.filter_clauses()
+        start = (request.page - 1) * request.size
+        match = Q.match_query(q, _listed(vector), profile, clauses, self.vector_field)
+        if not q:
+            business = profile.signal("business")
+            body = Q.browse_search(match, business.engine_script() if business else None, start, request.size)
+            return self._ranked_by_engine(request, profile, body, "business", business.weight if business else 0)
+        if request.sort != "relevance":
+            return self._ranked_by_engine(request, profile, Q.sorted_search(match, request.sort, start, request.size))
+        return self._blended(request, profile, q, vector, clauses)
+
+    def _blended(self, request: SearchRequest, profile: RelevanceProfile, q: str, vector: np.ndarray | None,
+                 clauses: list[dict[str, Any]]) -> dict[str, Any]:
+        searches = {}
+        if profile.spec.candidates.bm25:
+            searches["bm25"] = (self.alias, Q.bm25_search(q, profile, clauses, self.copy_field))
+        if vector is not None:
+            text = q if profile.spec.candidates.bm25 else ""
+            searches["knn"] = (self.alias, Q.knn_search(_listed(vector), text, profile, clauses, self.vector_field,
+                                                        self.copy_field))
+        if request.user_id and profile.signal("personal"):
+            searches["user"] = (self.users_index, Q.profile_lookup(request.user_id, "vector"))
+        found = self._msearch(searches)
+        bm25, knn = found.get("bm25", {}), found.get("knn", {})
+        # Total and facets: every BM25 match (counted in the engine) plus the k-NN hits that are not one.
+        knn_only = [h["_source"] for h in knn.get("hits", {}).get("hits", [])
+                    if Q.TEXT_MATCH not in h.get("matched_queries", [])]
+        total = bm25.get("hits", {}).get("total", {}).get("value", 0) + len(knn_only)
+        facet_counts = facets.from_aggregations(bm25.get("aggregations", {}), knn_only)
+        candidates = self._candidates(bm25, knn)
+        user_vector = _user_vector(found.get("user"))
+        context = Context(vector, user_vector, profile.spec.normalization, profile.spec.rrf_k)
+        scores, parts = blend(profile, candidates, context)
+        order = sorted(range(len(scores)), key=lambda i: (-scores[i], candidates.ids[i]))
+        page = order[(request.page - 1) * request.size : request.page * request.size]
+        hits = [_hit(candidates.sources[i], candidates.ids[i], scores[i],
+                     {name: float(v[i]) for name, v in parts.items()} if request.explain else None) for i in page]
+        return _response(request, profile, total, facet_counts, hits, personalized=user_vector is not None)
+
+    def _ranked_by_engine(self, request: SearchRequest, profile: RelevanceProfile, body: dict[str, Any],
+                          signal: str | None = None, weight: float = 0.0) -> dict[str, Any]:
+        """Browse and field sorts: OpenSearch orders and pages; the score is the business term if any."""
+        result = self._msearch({"page": (self.alias, body)})["page"]
+        hits = []
+        for h in result["hits"]["hits"]:
+            score = weight * h["_score"] if signal and h.get("_score") is not None else None
+            parts = {signal: score} if request.explain and signal and score is not None else None
+            hits.append(_hit(h["_source"], h["_id"], score, parts))
+        facet_counts = facets.from_aggregations(result.get("aggregations", {}))
+        return _response(request, profile, result["hits"]["total"]["value"], facet_counts, hits, personalized=False)
+
+    def _msearch(self, searches: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+        """All searches in one round trip; a missing products alias is an outage, a missing user index is not."""
+        lines: list[dict[str, Any]] = []
+        for index, body in searches.values():
+            lines += [{"index": index}, body]
+        responses = self.client.msearch(body=lines)["responses"]
+        found = {}
+        for (name, (index, _)), response in zip(searches.items(), responses):
+            if "error" in response:
+                if index == self.users_index:
+                    continue
+                raise SearchUnavailable(f"search on {index!r} failed: {_reason(response['error'])}")
+            found[name] = response
+        return found
+
+    def _candidates(self, bm25: dict[str, Any], knn: dict[str, Any]) -> Candidates:
+        """The union of both hit lists, BM25 first, each document once, with its ranks in each list."""
+        rows: dict[str, dict[str, Any]] = {}
+        for source, result in (("bm25", bm25), ("knn", knn)):
+            for rank, hit in enumerate(result.get("hits", {}).get("hits", []), start=1):
+                row = rows.setdefault(hit["_id"], {"source": hit["_source"], "bm25": 0.0, "bm25_rank": 0,
+                                                   "knn_rank": 0})
+                row[f"{source}_rank"] = rank
+                if source == "bm25":
+                    row["bm25"] = hit["_score"]
+        ids = list(rows)
+        packed = [rows[i]["source"].pop(self.copy_field, None) for i in ids]
+        vectors = np.array([unpack(p) if p else np.zeros(self.encoder.dimension) for p in packed], dtype=np.float64)
+        return Candidates(
+            ids=ids, sources=[rows[i]["source"] for i in ids],
+            vectors=vectors.reshape(len(ids), self.encoder.dimension),
+            bm25=np.array([rows[i]["bm25"] for i in ids]),
+            bm25_rank=np.array([rows[i]["bm25_rank"] for i in ids]),
+            knn_rank=np.array([rows[i]["knn_rank"] for i in ids]),
+        )  # fmt: skip
+
+
+def blend(profile: RelevanceProfile, candidates: Candidates, context: Context) -> tuple[np.ndarray, dict]:
+    """score = Σ weight · value over the signals that apply; returns the scores and each weighted part."""
+    parts: dict[str, np.ndarray] = {}
+    for signal in profile.signals:
+        values = signal.values(candidates, context) if candidates.ids else None
+        if values is not None and signal.weight:
+            parts[signal.name] = signal.weight * np.asarray(values, dtype=np.float64)
+    scores = np.sum(list(parts.values()), axis=0) if parts else np.zeros(len(candidates.ids))
+    return scores, parts
+
+
+def _listed(vector: np.ndarray | None) -> list[float] | None:
+    return None if vector is None else vector.tolist()
+
+
+def _user_vector(found: dict[str, Any] | None) -> np.ndarray | None:
+    hits = (found or {}).get("hits", {}).get("hits", [])
+    vector = hits[0]["_source"].get("vector") if hits else None
+    return np.asarray(vector, dtype=np.float64) if vector else None
+
+
+def _reason(error: dict[str, Any]) -> str:
+    return f"{error.get('type')}: {error.get('reason')}"
+
+
+def _hit(source: dict[str, Any], doc_id: str, score: float | None, explain: dict[str, float] | None) -> dict:
+    hit = {"id": doc_id, **{k: source.get(k) for k in ("title", "brand", "category", "price", "sales", "in_stock")},
+           "score": None if score is None else round(float(score), 6)}
+    if explain is not None:
+        hit["explain"] = {name: round(value, 6) for name, value in explain.items()}
+    return hit
+
+
+def _response(request: SearchRequest, profile: RelevanceProfile, total: int, facet_counts: dict[str, Any],
+              hits: list[dict], personalized: bool) -> dict[str, Any]:
+    return {"query": request.q, "profile": profile.name, "personalized": personalized, "total": total,
+            "page": request.page, "size": request.size, "hits": hits, "facets": facet_counts}

@@ -1,0 +1,58 @@
+"""The app factory: ``create_app(settings)`` wires services, blueprints, errors and metrics."""
+
+from __future__ import annotations
+
+import time
+
+from flask import g, request
+from flask_openapi3 import Info, OpenAPI
+from opensearchpy import OpenSearch
+
+from shopsearch import __version__
+from shopsearch.client import create_client
+from shopsearch.config import Settings, load_settings
+from shopsearch.encoder import Encoder
+from shopsearch.relevance.profile import ProfileSet
+from shopsearch.relevance.searcher import Searcher
+from shopsearch.search_api import ops, search, users
+from shopsearch.search_api.errors import bad_parameter, register_error_handlers
+from shopsearch.search_api.metrics import Metrics
+from shopsearch.search_api.services import EXTENSION, Services
+from shopsearch.users.store import UserProfileStore
+
+
+def create_app(settings: Settings | None = None, *, client: OpenSearch | None = None,
+               encoder: Encoder | None = None) -> OpenAPI:
+    """Build the search API. Tests pass settings (and may share a loaded encoder) straight in."""
+    from shopsearch.indexer.mapping import load_mapping
+    from shopsearch.indexer.service import encoder_from
+
+    settings = settings or load_settings()
+    app = OpenAPI(__name__, info=Info(title="shopsearch", version=__version__), doc_prefix="/docs",
+                  validation_error_status=400, validation_error_callback=bad_parameter)
+    client = client or create_client(settings.opensearch)
+    encoder = encoder or encoder_from(settings)
+    mapping = load_mapping(settings.index.mapping)
+    profiles = ProfileSet(settings.api.profiles_dir, settings.api.default_profile)
+    searcher = Searcher(client, encoder, profiles, settings.index.alias, mapping, settings.api.users_index,
+                        settings.api.query_cache_size)
+    users_store = UserProfileStore(client, settings.api.users_index, settings.api.users_mapping,
+                                   settings.index.alias, searcher.copy_field, encoder.dimension)
+    app.extensions[EXTENSION] = Services(settings, client, encoder, searcher, users_store, Metrics())
+    for blueprint in (search.bp, users.bp, ops.bp):
+        app.register_api(blueprint)
+    register_error_handlers(app)
+    _time_requests(app)
+    return app
+
+
+def _time_requests(app: OpenAPI) -> None:
+    @app.before_request
+    def start_clock() -> None:
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def record(response):
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        app.extensions[EXTENSION].metrics.observe(endpoint, response.status_code, time.perf_counter() - g.started)
+        return response

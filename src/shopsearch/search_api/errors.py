@@ -1,0 +1,72 @@
+"""Errors as JSON: 400 naming the parameter, 404, and 503 (with the cause logged) when OpenSearch fails."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from opensearchpy.exceptions import ConnectionError as EngineConnectionError
+from opensearchpy.exceptions import TransportError
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from shopsearch.errors import SearchUnavailable, UnknownItems
+from shopsearch.search_api.services import services
+
+log = logging.getLogger(__name__)
+
+
+def error_response(status: int, message: str, **extra: Any):
+    return jsonify({"error": message, **extra}), status
+
+
+def bad_parameter(exc: ValidationError) -> Response:
+    """flask-openapi3's validation hook: the first bad parameter by name, and every problem listed."""
+    problems = [_problem(err) for err in exc.errors()]
+    first = problems[0]
+    response = jsonify({"error": f"invalid parameter {first['parameter']!r}: {first['message']}",
+                        "parameter": first["parameter"], "problems": problems})
+    response.status_code = 400
+    return response
+
+
+def _problem(err: dict[str, Any]) -> dict[str, str]:
+    message = str(err["msg"]).removeprefix("Value error, ")
+    name = ".".join(str(part) for part in err["loc"])
+    if not name and ": " in message:  # a cross-field check names its parameter first
+        name, message = message.split(": ", 1)
+    return {"parameter": name or "request", "message": message}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(SearchUnavailable)
+    @app.errorhandler(EngineConnectionError)
+    def engine_down(exc: Exception):
+        return _unavailable(exc)
+
+    @app.errorhandler(TransportError)
+    def engine_error(exc: TransportError):
+        if isinstance(exc.status_code, int) and exc.status_code < 500 and exc.status_code != 429:
+            log.exception("OpenSearch rejected a request of ours")
+            return error_response(500, "internal error")
+        return _unavailable(exc)
+
+    @app.errorhandler(UnknownItems)
+    def unknown_items(exc: UnknownItems):
+        return error_response(400, str(exc), parameter="items", unknown=exc.ids)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        return error_response(exc.code or 500, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("unexpected error")
+        return error_response(500, "internal error")
+
+
+def _unavailable(exc: Exception):
+    services().metrics.engine_errors.inc()
+    log.error("search engine unavailable: %s: %s", type(exc).__name__, exc)
+    return error_response(503, "search engine unavailable", cause=type(exc).__name__)

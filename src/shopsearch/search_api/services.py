@@ -1,0 +1,31 @@
+"""The per-app objects (client, encoder, searcher, user store), built once in create_app and kept on the app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from opensearchpy import OpenSearch
+
+from shopsearch.config import Settings
+from shopsearch.encoder import Encoder
+from shopsearch.relevance.searcher import Searcher
+from shopsearch.search_api.metrics import Metrics
+from shopsearch.users.store import UserProfileStore
+
+EXTENSION = "shopsearch"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    client: OpenSearch
+    encoder: Encoder
+    searcher: Searcher
+    users: UserProfileStore
+    metrics: Metrics
+
+
+def services() -> Services:
+    """The current app's services (inside a request or app context)."""
+    return current_app.extensions[EXTENSION]

@@ -1,0 +1,211 @@
+"""The search API against the live node, on a small hand-made shop indexed with the real MiniLM."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from flask.testing import FlaskClient
+
+from shopsearch.config import MAPPINGS_DIR, load_settings
+from shopsearch.indexer.service import Indexer
+from shopsearch.search_api.app import create_app
+
+pytestmark = pytest.mark.engine
+
+
+def _items(prefix: str, category: str, titles: list[str], sales: list[int], price: float) -> list[dict]:
+    return [{"id": f"{prefix}{i}", "title": title, "category": category, "brand": title.split()[0],
+             "price": price + 7 * i, "sales": sales[i], "stock": 5} for i, title in enumerate(titles)]
+
+
+SHOP = [
+    *_items("K", "Home > Kitchen > Knives", [
+        "Shun chef knife 8 inch", "Wusthof paring knife", "Victorinox bread knife serrated",
+        "Global santoku knife", "Zwilling knife set with block", "Mercer boning knife"], [40, 5, 12, 3, 90, 1], 30),
+    *_items("C", "Home > Kitchen > Cookware", [
+        "Lodge cast iron skillet", "T-fal nonstick frying pan", "Le Creuset dutch oven",
+        "All-Clad stainless saucepan", "Tramontina stock pot", "Calphalon wok"], [60, 30, 8, 4, 2, 6], 25),
+    *_items("R", "Sports > Running > Shoes", [
+        "Nike running shoes lightweight", "Adidas running shoes cushioned", "Asics running shoes stability",
+        "Brooks Ghost road shoe", "New Balance running shoes wide fit"], [10, 12, 9, 5000, 7], 80),
+    *_items("T", "Sports > Outdoor > Camping", [
+        "Coleman two person tent waterproof", "MSR sleeping bag down", "Black Diamond headlamp"], [15, 4, 22], 40),
+    *_items("H", "Electronics > Audio > Headphones", [
+        "Sony noise cancelling headphones", "Bose wireless earbuds", "Sennheiser studio headphones"], [70, 50, 3], 90),
+    {"id": "Z1", "title": "西湖龙井 明前新茶 礼盒装", "category": "食品 > 茶叶", "brand": "中茶", "price": 199, "sales": 33},
+    {"id": "Z2", "title": "张小泉 不锈钢菜刀", "category": "家居 > 厨房 > 刀具", "brand": "张小泉", "price": 89, "sales": 51},
+]
+
+
+@pytest.fixture(scope="module")
+def shop(os_settings, client, minilm_encoder, tmp_path_factory) -> Iterator[dict]:
+    """The shop indexed once for this module; a copy of the profiles directory the tests may edit."""
+    tmp = tmp_path_factory.mktemp("shop")
+    profiles = tmp / "profiles"
+    shutil.copytree(MAPPINGS_DIR / "profiles", profiles)
+    suffix = uuid.uuid4().hex[:8]
+    settings = load_settings(
+        opensearch=os_settings.model_dump(), model={"path": minilm_encoder.model_dir},
+        index={"alias": f"test-shop-{suffix}", "vector_cache": tmp / "v.sqlite", "dead_letter_dir": tmp},
+        api={"profiles_dir": profiles, "users_index": f"test-users-{suffix}"},
+    )
+    catalog = tmp / "shop.jsonl"
+    catalog.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in SHOP), encoding="utf-8")
+    Indexer(settings, client=client, encoder=minilm_encoder).reindex(catalog)
+    app = create_app(settings, client=client, encoder=minilm_encoder)
+    yield {"app": app, "http": app.test_client(), "profiles": profiles, "settings": settings}
+    client.indices.delete(index=f"{settings.index.alias}-*,{settings.api.users_index}", ignore_unavailable=True)
+
+
+def search(http: FlaskClient, **params: object) -> dict:
+    response = http.get("/search", query_string=params)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def ids(result: dict) -> list[str]:
+    return [hit["id"] for hit in result["hits"]]
+
+
+def test_a_paraphrase_with_no_shared_words_finds_the_product(shop) -> None:
+    assert ids(search(shop["http"], q="rainproof shelter to pitch in the wilderness", size=1)) == ["T0"]
+    assert ids(search(shop["http"], q="cancel out noise while listening to music", size=1)) == ["H0"]
+
+
+def test_keyword_search_with_facets_and_filters(shop) -> None:
+    result = search(shop["http"], q="running shoes", size=10)
+    assert set(ids(result)[:4]) <= {"R0", "R1", "R2", "R4", "R3"}
+    assert {"value": "Sports > Running > Shoes", "count": 5} in result["facets"]["category"]
+    assert sum(bucket["count"] for bucket in result["facets"]["price"]) == result["total"]
+    nike = search(shop["http"], q="running shoes", brand="Nike")
+    assert ids(nike) == ["R0"] and nike["total"] == 1
+    cheap = search(shop["http"], q="knife", price_max=40, category="Home > Kitchen")
+    assert ids(cheap)[0].startswith("K")  # semantic neighbours (pans) may follow, but knives lead
+    assert all(h["price"] <= 40 and h["category"].startswith("Home > Kitchen") for h in cheap["hits"])
+
+
+def test_chinese_query(shop) -> None:
+    assert ids(search(shop["http"], q="龙井", size=1)) == ["Z1"]
+    assert ids(search(shop["http"], q="菜刀", size=1)) == ["Z2"]
+
+
+def test_explain_contributions_add_up_to_the_score(shop) -> None:
+    result = search(shop["http"], q="kitchen knife", explain="true", size=8)
+    for hit in result["hits"]:
+        assert set(hit["explain"]) == {"text", "semantic", "business"}  # no user: no personal term
+        assert sum(hit["explain"].values()) == pytest.approx(hit["score"], abs=1e-5)
+    assert [h["score"] for h in result["hits"]] == sorted((h["score"] for h in result["hits"]), reverse=True)
+
+
+def _knife_minus_pan(result: dict) -> int:
+    return sum(h["id"].startswith("K") for h in result["hits"]) - sum(h["id"].startswith("C") for h in result["hits"])
+
+
+def test_two_users_get_orders_that_follow_their_history(shop) -> None:
+    http = shop["http"]
+    assert http.put("/users/knife-fan/profile", json={"items": ["K0", "K2", {"id": "K4", "weight": 2}]}).status_code == 200
+    assert http.put("/users/pan-fan/profile", json={"items": ["C0", "C1", "C2"]}).status_code == 200
+    knife_fan = search(http, q="kitchen", user_id="knife-fan", size=6, explain="true")
+    pan_fan = search(http, q="kitchen", user_id="pan-fan", size=6)
+    anonymous = search(http, q="kitchen", size=6)
+    assert knife_fan["personalized"] and pan_fan["personalized"] and not anonymous["personalized"]
+    assert ids(knife_fan) != ids(pan_fan)
+    assert _knife_minus_pan(knife_fan) > _knife_minus_pan(anonymous) >= _knife_minus_pan(pan_fan)
+    assert _knife_minus_pan(knife_fan) > _knife_minus_pan(pan_fan) + 2
+    assert all("personal" in h["explain"] for h in knife_fan["hits"])
+
+
+def test_a_user_without_a_profile_drops_the_personal_term(shop) -> None:
+    result = search(shop["http"], q="headphones", user_id="nobody-yet", explain="true")
+    assert not result["personalized"] and result["hits"]
+    assert all("personal" not in h["explain"] for h in result["hits"])
+
+
+def test_unknown_product_in_a_profile_is_a_400(shop) -> None:
+    response = shop["http"].put("/users/u/profile", json={"items": ["K0", "NOPE"]})
+    assert response.status_code == 400 and response.get_json()["unknown"] == ["NOPE"]
+
+
+def _with_beta(shop, beta: float) -> None:
+    path = shop["profiles"] / "default.yaml"
+    profile = yaml.safe_load(path.read_text())
+    profile["signals"]["business"]["weight"] = beta
+    path.write_text(yaml.safe_dump(profile))
+
+
+def test_raising_beta_moves_best_sellers_up_without_a_restart(shop) -> None:
+    original = (shop["profiles"] / "default.yaml").read_text()
+    try:
+        _with_beta(shop, 0.0)
+        low = ids(search(shop["http"], q="running shoes", size=5))
+        _with_beta(shop, 3.0)
+        high = ids(search(shop["http"], q="running shoes", size=5))
+    finally:
+        (shop["profiles"] / "default.yaml").write_text(original)
+    assert "R3" in low and low.index("R3") > 0  # the best-seller matches the words least
+    assert high[0] == "R3"
+
+
+def test_browse_orders_by_business_value(shop) -> None:
+    result = search(shop["http"], category="Sports > Running", size=5, explain="true")
+    assert result["total"] == 5 and ids(result)[0] == "R3"
+    scores = [h["score"] for h in result["hits"]]
+    assert scores == sorted(scores, reverse=True) and all(set(h["explain"]) == {"business"} for h in result["hits"])
+
+
+def test_field_sort_and_pagination(shop) -> None:
+    pages = [search(shop["http"], q="knife", sort="price_asc", size=2, page=p) for p in (1, 2)]
+    prices = [h["price"] for page in pages for h in page["hits"]]
+    assert prices == sorted(prices) and len(set(ids(pages[0])) & set(ids(pages[1]))) == 0
+    assert pages[0]["hits"][0]["score"] is None
+
+
+@pytest.mark.parametrize(("query", "parameter"), [
+    ("size=101", "size"), ("size=0", "size"), ("page=1001&size=10", "page"), ("price_min=-1", "price_min"),
+    ("price_min=9&price_max=1", "price_min"), ("q=" + "x" * 513, "q"), ("profile=nope", "profile"),
+    ("page=two", "page"), ("in_stock=maybe", "in_stock"), ("sort=random", "sort"), ("color=red", "color"),
+])  # fmt: skip
+def test_bad_input_is_a_400_naming_the_parameter(shop, query: str, parameter: str) -> None:
+    response = shop["http"].get(f"/search?{query}")
+    assert response.status_code == 400
+    assert response.get_json()["parameter"] == parameter
+
+
+def test_product_openapi_and_metrics(shop) -> None:
+    http = shop["http"]
+    assert http.get("/products/K0").get_json()["title"] == "Shun chef knife 8 inch"
+    assert not {"embedding", "embedding_b64"} & set(http.get("/products/K0").get_json())
+    assert http.get("/products/NOPE").status_code == 404
+    paths = http.get("/openapi.json").get_json()["paths"]
+    assert {"/search", "/products/{product_id}", "/users/{user_id}/profile", "/health", "/metrics"} <= set(paths)
+    assert any(p["name"] == "price_min" for p in paths["/search"]["get"]["parameters"])
+    assert http.get("/health").get_json()["status"] == "ok"
+    metrics = http.get("/metrics").get_data(as_text=True)
+    assert 'shopsearch_requests_total{endpoint="/search",status="200"}' in metrics
+    assert "shopsearch_request_seconds_bucket" in metrics
+
+
+def test_engine_down_gives_503_and_health_says_why(shop, minilm_encoder) -> None:
+    dead = shop["settings"].model_copy(update={"opensearch": load_settings(
+        opensearch={"url": "http://127.0.0.1:9", "timeout": 2, "max_retries": 0}).opensearch})
+    http = create_app(dead, encoder=minilm_encoder).test_client()
+    response = http.get("/search", query_string={"q": "knife"})
+    assert response.status_code == 503
+    assert response.get_json() == {"error": "search engine unavailable", "cause": "ConnectionError"}
+    health = http.get("/health")
+    assert health.status_code == 503 and health.get_json()["checks"]["engine"].startswith("unreachable")
+    assert "shopsearch_engine_errors_total 1.0" in http.get("/metrics").get_data(as_text=True)
+
+
+def test_profiles_directory_must_hold_the_default(tmp_path: Path, shop) -> None:
+    from shopsearch.errors import ConfigError
+    from shopsearch.relevance.profile import ProfileSet
+
+    with pytest.raises(ConfigError, match="no default profile"):
+        ProfileSet(tmp_path)
