@@ -12,17 +12,13 @@ Target: p50(full blend) / p50(BM25 only) <= 1.5.
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 import requests
+from _server import api_server, percentiles_ms
 
 QUERIES = ["chef knife", "running shoes", "wireless headphones", "cast iron skillet", "yoga mat", "rain jacket",
            "bluetooth speaker", "power bank", "espresso machine", "camping tent", "dog bed", "sunscreen",
@@ -31,24 +27,6 @@ QUERIES = ["chef knife", "running shoes", "wireless headphones", "cast iron skil
            "noise cancelling earbuds", "knife set with block", "lightweight hiking backpack", "vitamin c serum",
            "building set for kids", "ergonomic office chair", "usb-c hub"]
 MODES = {"bm25": {"profile": "bm25"}, "blend": {"profile": "default", "user_id": "bench-user"}}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(base: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/health", timeout=10).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(1)
-    raise SystemExit(f"the API at {base} did not come up (is the engine running with the sample index?)")
 
 
 def run_level(base: str, params: dict, clients: int, total: int) -> tuple[np.ndarray, float]:
@@ -73,13 +51,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="requests per mode and concurrency level")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     args = parser.parse_args()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "shopsearch.cli", "serve", "--port", str(port),
-                               "--workers", str(args.workers)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, env=os.environ.copy(), cwd=Path(__file__).parents[1])
-    try:
-        wait_until_up(base)
+    with api_server(args.workers) as base:
         profile = {"items": ["P00001", "P00010", "P00100", {"id": "P00200", "weight": 2}]}
         requests.put(f"{base}/users/bench-user/profile", json=profile, timeout=30).raise_for_status()
         for params in MODES.values():  # warm-up: query vectors cached, JIT paths taken
@@ -89,15 +61,12 @@ def main() -> None:
         for clients in (1, 4, 16):
             for mode, params in MODES.items():
                 latencies, wall = run_level(base, params, clients, args.requests)
-                ms = np.percentile(latencies, [50, 95, 99]) * 1000
+                ms = percentiles_ms(latencies)
                 p50[mode, clients] = ms[0]
                 print(f"{mode:6} {clients:7d} {ms[0]:8.1f} {ms[1]:8.1f} {ms[2]:8.1f} {args.requests / wall:8.1f}")
         for clients in (1, 4, 16):
             ratio = p50["blend", clients] / p50["bm25", clients]
             print(f"p50 blend / bm25 at {clients:2d} clients: {ratio:.2f} (target <= 1.5)")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

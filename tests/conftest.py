@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +13,7 @@ import pytest
 from opensearchpy import OpenSearch
 
 from shopsearch.client import create_client
-from shopsearch.config import OpenSearchSettings, load_settings
+from shopsearch.config import MAPPINGS_DIR, OpenSearchSettings, load_settings
 from shopsearch.engine import local
 
 TEST_PORTS = range(9250, 9290)  # below the runner's 9299 cap; transport ports sit 100 above
@@ -109,3 +111,54 @@ def minilm_encoder():
     from shopsearch.encoder import Encoder
 
     return Encoder()
+
+
+def _items(prefix: str, category: str, titles: list[str], sales: list[int], price: float) -> list[dict]:
+    return [{"id": f"{prefix}{i}", "title": title, "category": category, "brand": title.split()[0],
+             "price": price + 7 * i, "sales": sales[i], "stock": 5} for i, title in enumerate(titles)]
+
+
+SHOP = [
+    *_items("K", "Home > Kitchen > Knives", [
+        "Shun chef knife 8 inch", "Wusthof paring knife", "Victorinox bread knife serrated",
+        "Global santoku knife", "Zwilling knife set with block", "Mercer boning knife"], [40, 5, 12, 3, 90, 1], 30),
+    *_items("C", "Home > Kitchen > Cookware", [
+        "Lodge cast iron skillet", "T-fal nonstick frying pan", "Le Creuset dutch oven",
+        "All-Clad stainless saucepan", "Tramontina stock pot", "Calphalon wok"], [60, 30, 8, 4, 2, 6], 25),
+    *_items("R", "Sports > Running > Shoes", [
+        "Nike running shoes lightweight", "Adidas running shoes cushioned", "Asics running shoes stability",
+        "Brooks Ghost road shoe", "New Balance running shoes wide fit"], [10, 12, 9, 5000, 7], 80),
+    *_items("T", "Sports > Outdoor > Camping", [
+        "Coleman two person tent waterproof", "MSR sleeping bag down", "Black Diamond headlamp"], [15, 4, 22], 40),
+    *_items("H", "Electronics > Audio > Headphones", [
+        "Sony noise cancelling headphones", "Bose wireless earbuds", "Sennheiser studio headphones"], [70, 50, 3], 90),
+    {"id": "Z1", "title": "西湖龙井 明前新茶 礼盒装", "category": "食品 > 茶叶", "brand": "中茶", "price": 199, "sales": 33},
+    {"id": "Z2", "title": "张小泉 不锈钢菜刀", "category": "家居 > 厨房 > 刀具", "brand": "张小泉", "price": 89, "sales": 51},
+]
+
+
+@pytest.fixture(scope="session")
+def shop(os_settings, client, minilm_encoder, tmp_path_factory) -> Iterator[dict]:
+    from shopsearch.indexer.service import Indexer
+    from shopsearch.search_api.app import create_app
+
+    """The shop indexed once per session; a copy of the profiles directory the tests may edit."""
+    tmp = tmp_path_factory.mktemp("shop")
+    profiles = tmp / "profiles"
+    shutil.copytree(MAPPINGS_DIR / "profiles", profiles)
+    suffix = uuid.uuid4().hex[:8]
+    settings = load_settings(
+        opensearch=os_settings.model_dump(), model={"path": minilm_encoder.model_dir},
+        index={"alias": f"test-shop-{suffix}", "vector_cache": tmp / "v.sqlite", "dead_letter_dir": tmp},
+        api={"profiles_dir": profiles, "users_index": f"test-users-{suffix}",
+             "events_stream": f"test-events-{suffix}", "cf_index": f"test-cf-{suffix}"},
+    )
+    catalog = tmp / "shop.jsonl"
+    catalog.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in SHOP), encoding="utf-8")
+    Indexer(settings, client=client, encoder=minilm_encoder).reindex(catalog)
+    app = create_app(settings, client=client, encoder=minilm_encoder)
+    yield {"app": app, "http": app.test_client(), "profiles": profiles, "settings": settings}
+    api = settings.api
+    client.indices.delete(index=f"{settings.index.alias}-*,{api.users_index},{api.cf_index}", ignore_unavailable=True)
+    client.indices.delete_data_stream(name=api.events_stream, ignore=404)
+    client.indices.delete_index_template(name=api.events_stream, ignore=404)

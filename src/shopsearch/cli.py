@@ -10,6 +10,7 @@ from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
 from shopsearch.config import load_settings
 from shopsearch.engine.commands import engine
 from shopsearch.errors import ShopsearchError
+from shopsearch.events.commands import cf_group, events, profiles
 from shopsearch.indexer.commands import index
 from shopsearch.search_api.commands import serve
 
@@ -43,6 +44,9 @@ def cli(ctx: click.Context, config_file: str | None, verbose: bool) -> None:
 cli.add_command(engine)
 cli.add_command(index)
 cli.add_command(serve)
+cli.add_command(events)
+cli.add_command(profiles)
+cli.add_command(cf_group)
 
 
 def main() -> None:

@@ -132,6 +132,9 @@ class ApiSettings(BaseModel):
     users_index: str = Field(default="user-profiles", pattern=r"^[a-z0-9][a-z0-9_-]*$")
     users_mapping: Path = MAPPINGS_DIR / "user_profiles.json"
     query_cache_size: int = Field(default=4096, ge=0)
+    events_stream: str = Field(default="shopsearch-events", pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    events_template: Path = MAPPINGS_DIR / "events.json"
+    cf_index: str = Field(default="shopsearch-bought-together", pattern=r"^[a-z0-9][a-z0-9_-]*$")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=2, ge=1)

@@ -23,6 +23,19 @@ class CandidateSizes(BaseModel):
     knn: int = Field(default=100, ge=0, le=10_000)
 
 
+class Behaviour(BaseModel):
+    """How events build profile vectors: weight per event type, and the half-life of their effect."""
+
+    model_config = ConfigDict(extra="forbid")
+    weights: dict[Literal["view", "click", "cart", "purchase"], float] = Field(
+        default_factory=lambda: {"view": 1.0, "click": 2.0, "cart": 4.0, "purchase": 8.0})
+    half_life_days: float = Field(default=30.0, gt=0)
+
+    @property
+    def half_life_seconds(self) -> float:
+        return self.half_life_days * 86400
+
+
 class ProfileFile(BaseModel):
     """The file's shape; ``signals`` maps a registered signal name to its parameters."""
 
@@ -33,6 +46,8 @@ class ProfileFile(BaseModel):
     rrf_k: int = Field(default=60, ge=1)
     fields: dict[str, float] = Field(min_length=1)
     signals: dict[str, dict[str, Any]] = Field(min_length=1)
+    behaviour: Behaviour = Field(default_factory=Behaviour)
+    diversity: float = Field(default=0.0, ge=0, le=1, description="MMR trade-off: 0 off, 1 only novelty.")
 
 
 class RelevanceProfile:

@@ -46,3 +46,24 @@ def weighted_unit_mean(vectors: np.ndarray, weights: np.ndarray) -> np.ndarray |
     mean = (weights[:, None] * vectors).sum(axis=0) / weights.sum()
     norm = np.linalg.norm(mean)
     return mean / norm if norm > 1e-9 else None
+
+
+def mmr(scores: np.ndarray, vectors: np.ndarray, diversity: float, k: int) -> list[int]:
+    """Maximal marginal relevance: pick k indices trading relevance for novelty.
+
+    Each step takes argmax (1 - diversity) · minmax(score) - diversity · max cos(candidate, picked).
+    diversity 0 is plain score order.
+    """
+    n = len(scores)
+    order = sorted(range(n), key=lambda i: -scores[i])
+    if diversity <= 0 or n <= 1:
+        return order[:k]
+    relevance = minmax(np.asarray(scores))
+    similarity = np.asarray(vectors) @ np.asarray(vectors).T
+    picked: list[int] = []
+    left = list(order)
+    while left and len(picked) < k:
+        redundancy = similarity[np.ix_(left, picked)].max(axis=1) if picked else np.zeros(len(left))
+        value = (1 - diversity) * relevance[left] - diversity * redundancy
+        picked.append(left.pop(int(np.argmax(value))))
+    return picked

@@ -12,9 +12,12 @@ from shopsearch import __version__
 from shopsearch.client import create_client
 from shopsearch.config import Settings, load_settings
 from shopsearch.encoder import Encoder
+from shopsearch.events.ingest import EventIngest
+from shopsearch.events.store import EventStore
+from shopsearch.recommend.rails import Recommender
 from shopsearch.relevance.profile import ProfileSet
 from shopsearch.relevance.searcher import Searcher
-from shopsearch.search_api import ops, search, users
+from shopsearch.search_api import ops, recommend, search, users
 from shopsearch.search_api.errors import bad_parameter, register_error_handlers
 from shopsearch.search_api.metrics import Metrics
 from shopsearch.search_api.services import EXTENSION, Services
@@ -38,8 +41,12 @@ def create_app(settings: Settings | None = None, *, client: OpenSearch | None = 
                         settings.api.query_cache_size)
     users_store = UserProfileStore(client, settings.api.users_index, settings.api.users_mapping,
                                    settings.index.alias, searcher.copy_field, encoder.dimension)
-    app.extensions[EXTENSION] = Services(settings, client, encoder, searcher, users_store, Metrics())
-    for blueprint in (search.bp, users.bp, ops.bp):
+    events = EventIngest(EventStore(client, settings.api.events_stream, settings.api.events_template), users_store)
+    recommender = Recommender(client, settings.index.alias, searcher.vector_field, searcher.copy_field, users_store,
+                              settings.api.cf_index)
+    app.extensions[EXTENSION] = Services(settings, client, encoder, searcher, users_store, events, recommender,
+                                         Metrics())
+    for blueprint in (search.bp, users.bp, recommend.bp, ops.bp):
         app.register_api(blueprint)
     register_error_handlers(app)
     _time_requests(app)

@@ -9,6 +9,8 @@ from opensearchpy import OpenSearch
 
 from shopsearch.config import Settings
 from shopsearch.encoder import Encoder
+from shopsearch.events.ingest import EventIngest
+from shopsearch.recommend.rails import Recommender
 from shopsearch.relevance.searcher import Searcher
 from shopsearch.search_api.metrics import Metrics
 from shopsearch.users.store import UserProfileStore
@@ -23,6 +25,8 @@ class Services:
     encoder: Encoder
     searcher: Searcher
     users: UserProfileStore
+    events: EventIngest
+    recommender: Recommender
     metrics: Metrics
 
 

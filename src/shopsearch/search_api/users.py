@@ -1,7 +1,8 @@
-"""PUT /users/<id>/profile: set a user's profile vector from products (the events issue maintains it live)."""
+"""Users and their behaviour: POST /events, PUT|GET /users/<id>/profile, DELETE /users/<id>."""
 
 from __future__ import annotations
 
+from flask import request
 from flask_openapi3 import APIBlueprint, Tag
 
 from shopsearch.search_api.schemas import Error, ProfileBody, UserPath
@@ -21,8 +22,28 @@ def set_profile(path: UserPath, body: ProfileBody):
 @bp.get("/users/<user_id>/profile", responses={404: Error})
 def get_profile(path: UserPath):
     """The stored profile (without the vector itself)."""
-    svc = services()
-    found = svc.users.get(path.user_id) if svc.client.indices.exists(index=svc.users.index) else None
+    found = services().users.get(path.user_id)
     if found is None:
         return {"error": f"no profile for user {path.user_id!r}"}, 404
-    return {k: v for k, v in found.items() if k != "vector"}
+    return {k: v for k, v in found.items() if k not in ("vector", "acc")}
+
+
+@bp.post("/events", responses={400: Error, 503: Error})
+def post_events():
+    """One event or a batch (up to 1,000): each is validated; bad ones are listed with their reason,
+    the rest are stored durably and update the users' profile vectors."""
+    svc = services()
+    payload = request.get_json(silent=True)
+    if payload is None:
+        return {"error": "the body must be JSON: an event object or a list of events", "parameter": "body"}, 400
+    try:
+        result = svc.events.ingest(payload, svc.searcher.profiles.get(None).spec.behaviour)
+    except ValueError as exc:  # the payload as a whole (not a list/object, too many events)
+        return {"error": str(exc), "parameter": "body"}, 400
+    return result, 200
+
+
+@bp.delete("/users/<user_id>", responses={503: Error})
+def forget_user(path: UserPath):
+    """Forget a user: profile and events deleted, then checked gone."""
+    return services().events.forget(path.user_id)

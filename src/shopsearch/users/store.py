@@ -1,18 +1,30 @@
-"""User profile vectors in OpenSearch: p_u = normalised weighted mean of the user's item vectors."""
+"""User profiles in OpenSearch: the vector p_u, the decayed sum behind it, event counts, purchases.
+
+Two ways in: ``set_from_items`` (an explicit list of products) and ``apply_events`` (incremental,
+one read-modify-write per user with optimistic concurrency). ``rebuild`` recomputes from events.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from opensearchpy import OpenSearch
+from opensearchpy.exceptions import ConflictError, TransportError
 
 from shopsearch.errors import UnknownItems
+from shopsearch.events.model import Event
 from shopsearch.indexer.mapping import load_mapping
+from shopsearch.relevance.profile import Behaviour
 from shopsearch.relevance.scoring import weighted_unit_mean
-from shopsearch.vector_codec import unpack
+from shopsearch.users.behaviour import Touch, accumulate, direction
+from shopsearch.vector_codec import pack, unpack
+
+MAX_PURCHASED = 1000  # remembered purchases (for-you leaves them out)
 
 
 class UserProfileStore:
@@ -25,37 +37,119 @@ class UserProfileStore:
         self.mapping = load_mapping(mapping_file, required=("id",))
         self.mapping.check_dimension(dimension)
 
-    def item_vectors(self, ids: list[str]) -> np.ndarray:
-        """The catalog vectors of these products, in order; unknown ids raise UnknownItems."""
-        docs = self.client.mget(index=self.products_alias, body={"ids": ids}, _source=[self.item_vector_field])["docs"]
-        missing = [d["_id"] for d in docs if not d.get("found")]
+    def known_vectors(self, ids: Iterable[str]) -> dict[str, np.ndarray]:
+        """The catalog vectors of those products that exist (unknown ids are left out)."""
+        unique = list(dict.fromkeys(ids))
+        if not unique:
+            return {}
+        docs = self.client.mget(index=self.products_alias, body={"ids": unique},
+                                _source=[self.item_vector_field])["docs"]
+        return {d["_id"]: unpack(d["_source"][self.item_vector_field]).astype(np.float64)
+                for d in docs if d.get("found")}
+
+    def item_vectors(self, ids: Iterable[str]) -> dict[str, np.ndarray]:
+        """The catalog vectors of these products; unknown ids raise UnknownItems."""
+        ids = list(dict.fromkeys(ids))
+        found = self.known_vectors(ids)
+        missing = [i for i in ids if i not in found]
         if missing:
             raise UnknownItems(missing)
-        return np.array([unpack(d["_source"][self.item_vector_field]) for d in docs], dtype=np.float64)
+        return found
 
     def set_from_items(self, user_id: str, items: dict[str, float]) -> np.ndarray | None:
         """p_u from weighted products; store it (or clear it when the mean is empty) and return it."""
-        vector = weighted_unit_mean(self.item_vectors(list(items)), np.array(list(items.values())))
+        vectors = self.item_vectors(items)
+        vector = weighted_unit_mean(np.array([vectors[i] for i in items]), np.array(list(items.values())))
         if vector is None:
             self.delete(user_id)
         else:
-            self.put(user_id, vector, {"items": len(items)})
+            self._write(user_id, {"vector": vector, "event_counts": {"items": len(items)}})
         return vector
 
-    def put(self, user_id: str, vector: np.ndarray, counts: dict[str, int]) -> None:
-        self._ensure_index()
-        doc = {"id": user_id, "vector": vector, "event_counts": counts,
-               "updated_at": datetime.now(UTC).isoformat(timespec="seconds")}
-        self.client.index(index=self.index, id=user_id, body=doc, refresh="wait_for")
+    def apply_events(self, events_by_user: dict[str, list[Event]], vectors: dict[str, np.ndarray],
+                     behaviour: Behaviour, attempts: int = 5) -> None:
+        """Fold new events into each user's profile: one read and one bulk write per round, with
+        optimistic concurrency; users whose profile changed meanwhile are read and folded again."""
+        pending = dict(events_by_user)
+        for _ in range(attempts):
+            current = self._read_many(list(pending))
+            docs = {u: _folded(current.get(u, ({}, None))[0], e, vectors, behaviour) for u, e in pending.items()}
+            conflicts = self._write_many(docs, {u: v for u, (_, v) in current.items()})
+            pending = {u: pending[u] for u in conflicts}
+            if not pending:
+                return
+        raise ConflictError(409, "version_conflict", f"profiles kept changing: {sorted(pending)[:5]}")
+
+    def rebuild(self, events_by_user: dict[str, list[Event]], vectors: dict[str, np.ndarray],
+                behaviour: Behaviour) -> int:
+        """Recompute every listed user's profile from all of their events (overwriting)."""
+        self._write_many({u: _folded({}, events, vectors, behaviour) for u, events in events_by_user.items()}, {})
+        return len(events_by_user)
 
     def get(self, user_id: str) -> dict[str, Any] | None:
-        found = self.client.get(index=self.index, id=user_id, ignore=404)
-        return found.get("_source") if found.get("found") else None
+        found = self._read(user_id)
+        return found[0] if found else None
 
-    def delete(self, user_id: str) -> None:
-        self.client.delete(index=self.index, id=user_id, ignore=404, refresh="wait_for")
+    def vector(self, user_id: str) -> np.ndarray | None:
+        found = self.get(user_id)
+        return np.asarray(found["vector"], dtype=np.float64) if found and found.get("vector") else None
+
+    def delete(self, user_id: str) -> bool:
+        if not self.client.indices.exists(index=self.index):
+            return False
+        result = self.client.delete(index=self.index, id=user_id, ignore=404, refresh="true")
+        return result.get("result") == "deleted"
+
+    def _read(self, user_id: str) -> tuple[dict[str, Any], tuple[int, int]] | None:
+        return self._read_many([user_id]).get(user_id)
+
+    def _read_many(self, user_ids: list[str]) -> dict[str, tuple[dict[str, Any], tuple[int, int]]]:
+        if not user_ids or not self.client.indices.exists(index=self.index):
+            return {}
+        docs = self.client.mget(index=self.index, body={"ids": user_ids})["docs"]
+        return {d["_id"]: (d["_source"], (d["_seq_no"], d["_primary_term"])) for d in docs if d.get("found")}
+
+    def _write(self, user_id: str, doc: dict[str, Any]) -> None:
+        self._write_many({user_id: doc}, {})
+
+    def _write_many(self, docs: dict[str, dict[str, Any]], versions: dict[str, tuple[int, int]]) -> list[str]:
+        """Bulk-write profiles (conditional on the version read, where there was one); return the
+        users whose write lost a race. refresh=true: the very next search sees the new vectors."""
+        if not docs:
+            return []
+        self._ensure_index()
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        lines: list[dict[str, Any]] = []
+        for user_id, doc in docs.items():
+            meta: dict[str, Any] = {"_index": self.index, "_id": user_id}
+            if user_id in versions:
+                meta.update(if_seq_no=versions[user_id][0], if_primary_term=versions[user_id][1])
+            lines += [{"index": meta}, {**doc, "id": user_id, "updated_at": now}]
+        items = self.client.bulk(body=lines, refresh="true")["items"]
+        failed = [i["index"] for i in items if i["index"]["status"] >= 300]
+        conflicts = [f["_id"] for f in failed if f["status"] == 409]
+        others = [f for f in failed if f["status"] != 409]
+        if others:
+            raise TransportError(others[0]["status"], "profile write failed", others[0].get("error"))
+        return conflicts
 
     def _ensure_index(self) -> None:
         if not self.client.indices.exists(index=self.index):
             body = self.mapping.index_body(self.dimension, {"kind": "user-profiles"})
             self.client.indices.create(index=self.index, body=body, ignore=400)  # 400: created meanwhile
+
+
+def _folded(doc: dict[str, Any], events: list[Event], vectors: dict[str, np.ndarray],
+            behaviour: Behaviour) -> dict[str, Any]:
+    """The profile document after these events: sum, vector, counts and purchases updated."""
+    touches = [Touch(e.ts, behaviour.weights[e.type], vectors[e.product_id]) for e in events]
+    acc = unpack(doc["acc"]).astype(np.float64) if doc.get("acc") else None
+    ref = datetime.fromisoformat(doc["ref_time"]) if doc.get("ref_time") else None
+    acc, ref = accumulate(acc, ref, touches, behaviour.half_life_seconds)
+    counts = Counter(doc.get("event_counts") or {})
+    counts.update(e.type for e in events)
+    bought = list(dict.fromkeys([*(doc.get("purchased") or []), *(e.product_id for e in events
+                                                                   if e.type == "purchase")]))
+    vector = direction(acc)
+    return {"acc": pack(acc), "ref_time": ref.isoformat(), "vector": vector, "event_counts": dict(counts),
+            "purchased": bought[-MAX_PURCHASED:]}

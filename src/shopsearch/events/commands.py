@@ -1,0 +1,106 @@
+"""``shopsearch events simulate|load``, ``shopsearch profiles rebuild``, ``shopsearch cf build``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from shopsearch.client import create_client
+from shopsearch.config import Settings
+from shopsearch.errors import ReindexError
+from shopsearch.events.ingest import EventIngest
+from shopsearch.events.simulator import simulate
+from shopsearch.events.store import EventStore
+from shopsearch.indexer.catalog import read_catalog
+from shopsearch.indexer.mapping import load_mapping
+from shopsearch.recommend import cf
+from shopsearch.relevance.profile import ProfileSet
+from shopsearch.users.store import UserProfileStore
+
+
+def ingest_service(settings: Settings) -> EventIngest:
+    """Events and profiles without loading the model: the dimension comes from the served index."""
+    client = create_client(settings.opensearch)
+    alias = settings.index.alias
+    served = client.indices.get_mapping(index=alias, ignore=404)
+    if "error" in served or not served:
+        raise ReindexError(f"alias {alias!r} does not exist; run `shopsearch index build` first")
+    dimension = next(iter(served.values()))["mappings"]["_meta"]["dimension"]
+    copy_field = load_mapping(settings.index.mapping).vector_copy_field
+    users = UserProfileStore(client, settings.api.users_index, settings.api.users_mapping, alias, copy_field,
+                             dimension)
+    return EventIngest(EventStore(client, settings.api.events_stream, settings.api.events_template), users)
+
+
+def _behaviour(settings: Settings):
+    return ProfileSet(settings.api.profiles_dir, settings.api.default_profile).get(None).spec.behaviour
+
+
+@click.group()
+def events() -> None:
+    """Shopper events: simulate them, load them."""
+
+
+@events.command("simulate")
+@click.option("--catalog", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option("--users", default=300, show_default=True)
+@click.option("--seed", default=7, show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Events JSONL.")
+def simulate_command(catalog: Path, users: int, seed: int, out: Path) -> None:
+    """Write a deterministic event stream over the catalog (and the planted pairs next to it)."""
+    products = [row.record for row in read_catalog(catalog) if row.record]
+    sim = simulate(products, users=users, seed=seed)
+    out.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in sim.events), encoding="utf-8")
+    out.with_suffix(".pairs.json").write_text(json.dumps(sim.pairs))
+    click.echo(f"{len(sim.events)} events from {users} users -> {out} ({len(sim.pairs)} planted pairs)")
+
+
+@events.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--batch", default=1000, show_default=True)
+@click.option("--if-empty", is_flag=True, help="Load only when no events are stored yet (for the demo).")
+@click.pass_obj
+def load_command(settings: Settings, path: Path, batch: int, if_empty: bool) -> None:
+    """Ingest an events JSONL file through the same path as POST /events."""
+    ingest, behaviour = ingest_service(settings), _behaviour(settings)
+    if if_empty and ingest.store.total():
+        click.echo(f"events already stored in {ingest.store.stream}; not loading {path}")
+        return
+    lines = path.read_text(encoding="utf-8").splitlines()
+    accepted = rejected = 0
+    for start in tqdm(range(0, len(lines), batch), desc="loading events", unit="batch", disable=None):
+        result = ingest.ingest([json.loads(line) for line in lines[start : start + batch]], behaviour)
+        accepted, rejected = accepted + result["accepted"], rejected + len(result["rejected"])
+    click.echo(f"accepted {accepted}, rejected {rejected}")
+
+
+@click.group()
+def profiles() -> None:
+    """User profile vectors."""
+
+
+@profiles.command("rebuild")
+@click.pass_obj
+def rebuild_command(settings: Settings) -> None:
+    """Recompute every user's profile from the events index."""
+    count = ingest_service(settings).rebuild_all(_behaviour(settings))
+    click.echo(f"rebuilt {count} profiles")
+
+
+@click.group("cf")
+def cf_group() -> None:
+    """Collaborative filtering (bought-together)."""
+
+
+@cf_group.command("build")
+@click.option("--min-count", default=2, show_default=True, help="Fewest co-occurrences kept.")
+@click.pass_obj
+def cf_build(settings: Settings, min_count: int) -> None:
+    """Item-to-item similarities from carts and purchases, stored for /recommend/bought-together."""
+    ingest = ingest_service(settings)
+    table = cf.co_occurrence(cf.baskets(ingest.store.scan(types=("cart", "purchase"))), min_count=min_count)
+    written = cf.store(ingest.store.client, settings.api.cf_index, table)
+    click.echo(f"bought-together: {written} products with neighbours")

@@ -1,0 +1,75 @@
+"""Accept events: validate each, check the product exists, store durably, then update profiles."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from opensearchpy.exceptions import OpenSearchException
+
+from shopsearch.events.model import Event, parse_batch
+from shopsearch.events.store import EventStore
+from shopsearch.relevance.profile import Behaviour
+from shopsearch.users.store import UserProfileStore
+
+log = logging.getLogger(__name__)
+
+
+def by_user(events: Iterable[Event]) -> dict[str, list[Event]]:
+    grouped: dict[str, list[Event]] = defaultdict(list)
+    for event in events:
+        grouped[event.user_id].append(event)
+    return dict(grouped)
+
+
+class EventIngest:
+    def __init__(self, store: EventStore, users: UserProfileStore) -> None:
+        self.store, self.users = store, users
+
+    def ingest(self, payload: Any, behaviour: Behaviour) -> dict[str, Any]:
+        """Store what is valid; answer which events were accepted and why the others were not."""
+        valid, rejected = parse_batch(payload)
+        vectors = self.users.known_vectors(e.product_id for _, e in valid)
+        known = []
+        for index, event in valid:
+            if event.product_id in vectors:
+                known.append((index, event))
+            else:
+                rejected.append({"index": index, "field": "product_id",
+                                 "reason": f"product_id: unknown product {event.product_id!r}"})
+        outcomes = self.store.append([event for _, event in known])
+        stored = []
+        for (index, event), problem in zip(known, outcomes):
+            if problem is None:
+                stored.append((index, event))
+            else:
+                rejected.append({"index": index, "field": "event", "reason": problem})
+        updated = self._update_profiles([event for _, event in stored], vectors, behaviour)
+        return {"accepted": len(stored), "accepted_indices": [i for i, _ in stored],
+                "rejected": sorted(rejected, key=lambda r: r["index"]), "profiles_updated": updated}
+
+    def _update_profiles(self, events: list[Event], vectors: dict, behaviour: Behaviour) -> bool:
+        """Stored events are safe; a profile that fails to update now is repaired by `profiles rebuild`."""
+        try:
+            self.users.apply_events(by_user(events), vectors, behaviour)
+        except OpenSearchException as exc:
+            log.error("events stored but profiles not updated (run `shopsearch profiles rebuild`): %s", exc)
+            return False
+        return True
+
+    def rebuild_all(self, behaviour: Behaviour) -> int:
+        """Recompute every user's profile from the stored events."""
+        grouped = by_user(self.store.scan())
+        vectors = self.users.known_vectors({e.product_id for events in grouped.values() for e in events})
+        usable = {u: [e for e in events if e.product_id in vectors] for u, events in grouped.items()}
+        return self.users.rebuild({u: events for u, events in usable.items() if events}, vectors, behaviour)
+
+    def forget(self, user_id: str) -> dict[str, Any]:
+        """Delete the user's profile and events, then check that nothing is left."""
+        deleted_events = self.store.delete_user(user_id)
+        profile_deleted = self.users.delete(user_id)
+        remaining = self.store.count(user_id) + (1 if self.users.get(user_id) else 0)
+        return {"user_id": user_id, "deleted_events": deleted_events, "profile_deleted": profile_deleted,
+                "verified_gone": remaining == 0}

@@ -1,0 +1,80 @@
+"""The events data stream: appended durably (a bulk `create` is acknowledged after the translog write),
+read back for rebuilds and collaborative filtering, deleted per user on request."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from opensearchpy import OpenSearch, helpers
+
+from shopsearch.events.model import Event
+
+
+class EventStore:
+    def __init__(self, client: OpenSearch, stream: str, template_file: Path) -> None:
+        self.client, self.stream = client, stream
+        self.template = json.loads(Path(template_file).read_text(encoding="utf-8"))["template"]
+        self._ready = False
+
+    def ensure(self) -> None:
+        """Install the index template (once per process); the stream itself appears on first write."""
+        if self._ready:
+            return
+        body = {"index_patterns": [self.stream], "data_stream": {}, "template": self.template, "priority": 200}
+        self.client.indices.put_index_template(name=self.stream, body=body)
+        self._ready = True
+
+    def append(self, events: list[Event]) -> list[str | None]:
+        """Write the events; return None per stored event, else the engine's reason."""
+        if not events:
+            return []
+        self.ensure()
+        lines: list[dict[str, Any]] = []
+        for event in events:
+            lines += [{"create": {"_index": self.stream}}, event.document()]
+        items = self.client.bulk(body=lines)["items"]
+        return [None if 200 <= item["create"]["status"] < 300 else _reason(item["create"]) for item in items]
+
+    def scan(self, user_id: str | None = None, types: tuple[str, ...] | None = None) -> Iterator[Event]:
+        """Every stored event (of one user, of some types), as Event objects, in no particular order."""
+        if not self.client.indices.exists(index=self.stream):
+            return
+        self.client.indices.refresh(index=self.stream)  # include what was written a moment ago
+        clauses: list[dict[str, Any]] = []
+        if user_id is not None:
+            clauses.append({"term": {"user_id": user_id}})
+        if types:
+            clauses.append({"terms": {"type": list(types)}})
+        query = {"query": {"bool": {"filter": clauses}}}
+        for hit in helpers.scan(self.client, index=self.stream, query=query, size=2000):
+            source = dict(hit["_source"])
+            source["ts"] = source.pop("@timestamp")
+            yield Event.model_validate(source)
+
+    def total(self) -> int:
+        if not self.client.indices.exists(index=self.stream):
+            return 0
+        return self.client.count(index=self.stream)["count"]
+
+    def count(self, user_id: str) -> int:
+        if not self.client.indices.exists(index=self.stream):
+            return 0
+        self.client.indices.refresh(index=self.stream)
+        return self.client.count(index=self.stream, body={"query": {"term": {"user_id": user_id}}})["count"]
+
+    def delete_user(self, user_id: str) -> int:
+        """Delete every event of the user; return how many went."""
+        if not self.client.indices.exists(index=self.stream):
+            return 0
+        self.client.indices.refresh(index=self.stream)  # events just written must be seen to be deleted
+        result = self.client.delete_by_query(index=self.stream, body={"query": {"term": {"user_id": user_id}}},
+                                             refresh=True, conflicts="proceed")
+        return int(result.get("deleted", 0))
+
+
+def _reason(item: dict[str, Any]) -> str:
+    error = item.get("error", {})
+    return f"not stored ({item.get('status')}): {error.get('type')}: {error.get('reason')}"

@@ -1,0 +1,1 @@
+"""Recommendation rails: for-you (profile vector), similar (item vector), bought-together (co-purchases)."""

@@ -1,0 +1,120 @@
+"""The rails a shop page shows, each item with the reason it is there."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from opensearchpy import OpenSearch
+
+from shopsearch.errors import UnknownItems
+from shopsearch.plugins.base import Candidates, Context
+from shopsearch.relevance import query as Q
+from shopsearch.relevance.profile import RelevanceProfile
+from shopsearch.relevance.scoring import cosine, mmr
+from shopsearch.users.store import UserProfileStore
+from shopsearch.vector_codec import unpack
+
+ITEM_FIELDS = [*Q.RESULT_FIELDS, "attrs.group_id"]
+
+
+class Recommender:
+    def __init__(self, client: OpenSearch, alias: str, vector_field: str, copy_field: str,
+                 users: UserProfileStore, cf_index: str) -> None:
+        self.client, self.alias, self.users, self.cf_index = client, alias, users, cf_index
+        self.vector_field, self.copy_field = vector_field, copy_field
+
+    def for_you(self, user_id: str, size: int, category: str | None, profile: RelevanceProfile) -> list[dict]:
+        """k-NN on the user's vector, minus what they bought, blended with business value; else popular."""
+        found = self.users.get(user_id)
+        if not found or not found.get("vector"):
+            return self.popular(size, category, profile)
+        vector = np.asarray(found["vector"], dtype=np.float64)
+        return self.for_vector(vector, found.get("purchased") or [], size, category, profile)
+
+    def for_vector(self, vector: np.ndarray, purchased: list[str], size: int, category: str | None,
+                   profile: RelevanceProfile) -> list[dict]:
+        """The for-you rail of any profile vector (also used offline, on held-out purchases)."""
+        exclude = {"ids": {"values": purchased}}
+        hits = self._knn(vector, size * 3, Q.filters(category=category), exclude)
+        if not hits:
+            return self.popular(size, category, profile)
+        candidates = _candidates(hits, self.copy_field)
+        score = cosine(candidates.vectors, vector)
+        business = profile.signal("business")
+        if business is not None:
+            score = score + business.weight * business.values(candidates, Context(None, vector))
+        picked = mmr(score, candidates.vectors, profile.spec.diversity, size)
+        return [_item(hits[i], float(score[i]), "profile match") for i in picked]
+
+    def popular(self, size: int, category: str | None, profile: RelevanceProfile) -> list[dict]:
+        """Best by the business term (sales, price) in the category: the cold-start rail."""
+        business = profile.signal("business")
+        clauses = Q.filters(category=category)
+        match = {"bool": {"filter": clauses}} if clauses else {"match_all": {}}
+        body = Q.browse_search(match, business.engine_script() if business else None, 0, size)
+        hits = self.client.search(index=self.alias, body=body)["hits"]["hits"]
+        reason = f"popular in {category}" if category else "popular"
+        return [_item(h, h["_score"], reason) for h in hits]
+
+    def similar(self, product_id: str, size: int, diversity: float = 0.0) -> list[dict]:
+        """Nearest products by item vector; the item itself and its variants (same group_id) left out."""
+        item = self._product(product_id)
+        vector = unpack(item["_source"][self.copy_field]).astype(np.float64)
+        exclude: list[dict[str, Any]] = [{"ids": {"values": [product_id]}}]
+        group = (item["_source"].get("attrs") or {}).get("group_id")
+        if group:
+            exclude.append({"term": {"attrs.group_id": group}})
+        hits = self._knn(vector, size * 2 + 10, [], {"bool": {"should": exclude}})
+        if not hits:
+            return []
+        candidates = _candidates(hits, self.copy_field)
+        score = cosine(candidates.vectors, vector)
+        picked = mmr(score, candidates.vectors, diversity, size)
+        return [_item(hits[i], float(score[i]), f"similar to {item['_source'].get('title')}") for i in picked]
+
+    def bought_together(self, product_id: str, size: int) -> list[dict]:
+        """Co-purchased products from `shopsearch cf build`; topped up with similar ones when data is thin."""
+        item = self._product(product_id)
+        title = item["_source"].get("title")
+        neighbours = self._neighbours(product_id)[:size]
+        items = []
+        if neighbours:
+            docs = self.client.mget(index=self.alias, body={"ids": [n["id"] for n in neighbours]},
+                                    _source=ITEM_FIELDS)["docs"]
+            items = [_item(d, n["score"], f"bought with {title}") for d, n in zip(docs, neighbours) if d.get("found")]
+        if len(items) < size:
+            seen = {product_id, *(i["id"] for i in items)}
+            items += [s for s in self.similar(product_id, size) if s["id"] not in seen][: size - len(items)]
+        return items
+
+    def _neighbours(self, product_id: str) -> list[dict[str, Any]]:
+        if not self.client.indices.exists(index=self.cf_index):
+            return []
+        found = self.client.get(index=self.cf_index, id=product_id, ignore=404)
+        return found["_source"]["neighbours"] if found.get("found") else []
+
+    def _product(self, product_id: str) -> dict[str, Any]:
+        found = self.client.get(index=self.alias, id=product_id, ignore=404, _source=[*ITEM_FIELDS, self.copy_field])
+        if not found.get("found"):
+            raise UnknownItems([product_id])
+        return found
+
+    def _knn(self, vector: np.ndarray, k: int, clauses: list[dict[str, Any]],
+             exclude: dict[str, Any]) -> list[dict[str, Any]]:
+        knn = Q.knn_query(vector.tolist(), k, self.vector_field, [*clauses, {"bool": {"must_not": [exclude]}}])
+        body = {"size": k, "_source": [*ITEM_FIELDS, self.copy_field], "query": knn}
+        return self.client.search(index=self.alias, body=body)["hits"]["hits"]
+
+
+def _candidates(hits: list[dict[str, Any]], copy_field: str) -> Candidates:
+    vectors = np.array([unpack(h["_source"].pop(copy_field)) for h in hits], dtype=np.float64)
+    n = len(hits)
+    return Candidates([h["_id"] for h in hits], [h["_source"] for h in hits], vectors.reshape(n, -1),
+                      np.zeros(n), np.zeros(n), np.zeros(n))
+
+
+def _item(hit: dict[str, Any], score: float, reason: str) -> dict[str, Any]:
+    source = hit["_source"]
+    return {"id": hit["_id"], **{k: source.get(k) for k in ("title", "brand", "category", "price", "sales")},
+            "score": round(float(score), 6), "reason": reason}

@@ -1,0 +1,44 @@
+"""Profile vectors from behaviour: a time-decayed, type-weighted sum of item vectors, kept incrementally.
+
+The profile keeps the unnormalised sum S at a reference time t_ref. An event of weight w on item v
+at time t adds w · 2^-((t_ref - t)/h) · v; moving t_ref forward multiplies S by 2^-(Δ/h). The order
+of events does not matter, so the incremental sum equals a rebuild from all events (up to rounding),
+and p_u = S / |S| is the direction only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Touch:
+    """One event as the profile sees it: when, how much it counts, and the item's vector."""
+
+    ts: datetime
+    weight: float
+    vector: np.ndarray
+
+
+def decay(seconds: float | np.ndarray, half_life_seconds: float) -> float | np.ndarray:
+    return np.power(0.5, np.asarray(seconds, dtype=np.float64) / half_life_seconds)
+
+
+def accumulate(acc: np.ndarray | None, ref: datetime | None, touches: Sequence[Touch],
+               half_life_seconds: float) -> tuple[np.ndarray, datetime]:
+    """Fold events into (S, t_ref); t_ref becomes the latest time seen."""
+    new_ref = max([t.ts for t in touches] + ([ref] if ref else []))
+    total = np.zeros_like(touches[0].vector, dtype=np.float64) if acc is None else acc * decay(
+        (new_ref - ref).total_seconds(), half_life_seconds)
+    for touch in touches:
+        total = total + touch.weight * decay((new_ref - touch.ts).total_seconds(), half_life_seconds) * touch.vector
+    return total, new_ref
+
+
+def direction(acc: np.ndarray) -> np.ndarray | None:
+    norm = float(np.linalg.norm(acc))
+    return acc / norm if norm > 1e-12 else None
