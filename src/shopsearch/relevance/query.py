@@ -100,5 +100,17 @@ def browse_search(match: dict[str, Any], script: dict[str, Any] | None, start: i
             "aggs": aggregations()}
 
 
+def suggest_search(prefix: str, size: int) -> dict[str, Any]:
+    """Search-as-you-type over titles and brands: every word a prefix or (from 3 letters) one typo off."""
+    fields = ["suggest", "suggest._2gram", "suggest._3gram"]
+    as_you_type = {"multi_match": {"query": prefix, "type": "bool_prefix", "fields": fields, "fuzziness": "AUTO"}}
+    # bool_prefix never fuzzes the word being typed; a fuzzy match catches "skilet" -> "skillet".
+    typo = {"match": {"suggest": {"query": prefix, "fuzziness": "AUTO", "operator": "and"}}}
+    return {"size": size, "_source": ["title", "brand", "category"],
+            "query": {"bool": {"should": [as_you_type, typo], "minimum_should_match": 1}},
+            "aggs": {"brand": {"terms": {"field": "brand", "size": 3}},
+                     "category": {"terms": {"field": "category", "size": 3}}}}
+
+
 def profile_lookup(user_id: str, vector_field: str) -> dict[str, Any]:
     return {"size": 1, "_source": [vector_field], "query": {"ids": {"values": [user_id]}}}

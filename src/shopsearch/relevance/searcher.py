@@ -91,6 +91,15 @@ class Searcher:
             return self._ranked_by_engine(request, profile, Q.sorted_search(match, request.sort, start, request.size))
         return self._blended(request, profile, q, vector, clauses)
 
+    def suggest(self, prefix: str, size: int) -> dict[str, Any]:
+        """Autocomplete: matching products, and the brands and categories they fall in."""
+        result = self.client.search(index=self.alias, body=Q.suggest_search(prefix, size))
+        aggs = result.get("aggregations", {})
+        return {"query": prefix,
+                "products": [{"id": h["_id"], **h["_source"]} for h in result["hits"]["hits"]],
+                "brands": [b["key"] for b in aggs.get("brand", {}).get("buckets", [])],
+                "categories": [b["key"] for b in aggs.get("category", {}).get("buckets", [])]}
+
     def _blended(self, request: SearchRequest, profile: RelevanceProfile, q: str, vector: np.ndarray | None,
                  clauses: list[dict[str, Any]]) -> dict[str, Any]:
         searches = {}

@@ -17,7 +17,7 @@ from shopsearch.events.store import EventStore
 from shopsearch.recommend.rails import Recommender
 from shopsearch.relevance.profile import ProfileSet
 from shopsearch.relevance.searcher import Searcher
-from shopsearch.search_api import ops, recommend, search, users
+from shopsearch.search_api import ops, recommend, search, users, web
 from shopsearch.search_api.errors import bad_parameter, register_error_handlers
 from shopsearch.search_api.metrics import Metrics
 from shopsearch.search_api.services import EXTENSION, Services
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, *, client: OpenSearch | None = 
                                          Metrics())
     for blueprint in (search.bp, users.bp, recommend.bp, ops.bp):
         app.register_api(blueprint)
+    app.register_blueprint(web.bp)
     register_error_handlers(app)
     _time_requests(app)
     return app

@@ -1,8 +1,9 @@
-"""GET /search and GET /products/<id>."""
+"""GET /search, GET /suggest and GET /products/<id>."""
 
 from __future__ import annotations
 
 from flask_openapi3 import APIBlueprint, Tag
+from pydantic import BaseModel, ConfigDict, Field
 
 from shopsearch.relevance.searcher import SearchRequest
 from shopsearch.search_api.errors import error_response
@@ -31,3 +32,15 @@ def product(path: ProductPath):
     if not found.get("found"):
         return error_response(404, f"no product {path.product_id!r}")
     return {"id": found["_id"], **found["_source"]}
+
+
+class SuggestQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    q: str = Field(min_length=1, max_length=100)
+    size: int = Field(default=6, ge=1, le=20)
+
+
+@bp.get("/suggest", responses={400: Error, 503: Error})
+def suggest(query: SuggestQuery):
+    """Autocomplete for the search box: products by title/brand prefix (typo-tolerant), brands, categories."""
+    return services().searcher.suggest(query.q, query.size)

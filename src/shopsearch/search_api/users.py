@@ -28,6 +28,17 @@ def get_profile(path: UserPath):
     return {k: v for k, v in found.items() if k not in ("vector", "acc")}
 
 
+@bp.get("/users", responses={503: Error})
+def list_users():
+    """Up to 12 users that have a profile (for the demo page's user switcher)."""
+    svc = services()
+    if not svc.client.indices.exists(index=svc.users.index):
+        return {"users": []}
+    hits = svc.client.search(index=svc.users.index, body={"size": 12, "_source": False,
+                                                          "sort": [{"id": "asc"}]})["hits"]["hits"]
+    return {"users": [h["_id"] for h in hits]}
+
+
 @bp.post("/events", responses={400: Error, 503: Error})
 def post_events():
     """One event or a batch (up to 1,000): each is validated; bad ones are listed with their reason,
