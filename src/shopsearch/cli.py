@@ -12,6 +12,7 @@ from shopsearch.engine.commands import engine
 from shopsearch.errors import ShopsearchError
 from shopsearch.events.commands import cf_group, events, profiles
 from shopsearch.indexer.commands import index
+from shopsearch.lab.commands import eval_command, tune_command
 from shopsearch.search_api.commands import serve
 
 
@@ -47,6 +48,8 @@ cli.add_command(serve)
 cli.add_command(events)
 cli.add_command(profiles)
 cli.add_command(cf_group)
+cli.add_command(eval_command)
+cli.add_command(tune_command)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ import numpy as np
 from opensearchpy import OpenSearch
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shopsearch.config import Settings
 from shopsearch.encoder import Encoder
 from shopsearch.errors import ConfigError, SearchUnavailable
 from shopsearch.indexer.mapping import IndexMapping
@@ -100,8 +101,28 @@ class Searcher:
                 "brands": [b["key"] for b in aggs.get("brand", {}).get("buckets", [])],
                 "categories": [b["key"] for b in aggs.get("category", {}).get("buckets", [])]}
 
+    def features(self, request: SearchRequest) -> tuple[Candidates, dict[str, np.ndarray]]:
+        """The candidates of a search and each signal's unweighted values (for learning the weights)."""
+        profile = self.profiles.get(request.profile)
+        q = normalize_query(request.q)
+        vector = self.query_vector(q) if q and profile.spec.candidates.knn else None
+        candidates, context, _ = self._retrieve(request, profile, q, vector, request.filter_clauses())
+        values = {s.name: s.values(candidates, context) for s in profile.signals} if candidates.ids else {}
+        return candidates, {name: np.asarray(v, dtype=np.float64) for name, v in values.items() if v is not None}
+
     def _blended(self, request: SearchRequest, profile: RelevanceProfile, q: str, vector: np.ndarray | None,
                  clauses: list[dict[str, Any]]) -> dict[str, Any]:
+        candidates, context, (total, facet_counts) = self._retrieve(request, profile, q, vector, clauses)
+        scores, parts = blend(profile, candidates, context)
+        order = sorted(range(len(scores)), key=lambda i: (-scores[i], candidates.ids[i]))
+        page = order[(request.page - 1) * request.size : request.page * request.size]
+        hits = [_hit(candidates.sources[i], candidates.ids[i], scores[i],
+                     {name: float(v[i]) for name, v in parts.items()} if request.explain else None) for i in page]
+        return _response(request, profile, total, facet_counts, hits, personalized=context.user_vector is not None)
+
+    def _retrieve(self, request: SearchRequest, profile: RelevanceProfile, q: str, vector: np.ndarray | None,
+                  clauses: list[dict[str, Any]]) -> tuple[Candidates, Context, tuple[int, dict[str, Any]]]:
+        """One msearch: the candidates, the context to score them in, and the total and facets."""
         searches = {}
         if profile.spec.candidates.bm25:
             searches["bm25"] = (self.alias, Q.bm25_search(q, profile, clauses, self.copy_field))
@@ -118,15 +139,8 @@ class Searcher:
                     if Q.TEXT_MATCH not in h.get("matched_queries", [])]
         total = bm25.get("hits", {}).get("total", {}).get("value", 0) + len(knn_only)
         facet_counts = facets.from_aggregations(bm25.get("aggregations", {}), knn_only)
-        candidates = self._candidates(bm25, knn)
-        user_vector = _user_vector(found.get("user"))
-        context = Context(vector, user_vector, profile.spec.normalization, profile.spec.rrf_k)
-        scores, parts = blend(profile, candidates, context)
-        order = sorted(range(len(scores)), key=lambda i: (-scores[i], candidates.ids[i]))
-        page = order[(request.page - 1) * request.size : request.page * request.size]
-        hits = [_hit(candidates.sources[i], candidates.ids[i], scores[i],
-                     {name: float(v[i]) for name, v in parts.items()} if request.explain else None) for i in page]
-        return _response(request, profile, total, facet_counts, hits, personalized=user_vector is not None)
+        context = Context(vector, _user_vector(found.get("user")), profile.spec.normalization, profile.spec.rrf_k)
+        return self._candidates(bm25, knn), context, (total, facet_counts)
 
     def _ranked_by_engine(self, request: SearchRequest, profile: RelevanceProfile, body: dict[str, Any],
                           signal: str | None = None, weight: float = 0.0) -> dict[str, Any]:
@@ -175,6 +189,17 @@ class Searcher:
             bm25_rank=np.array([rows[i]["bm25_rank"] for i in ids]),
             knn_rank=np.array([rows[i]["knn_rank"] for i in ids]),
         )  # fmt: skip
+
+
+def searcher_from(settings: Settings, client: OpenSearch | None = None, encoder: Encoder | None = None) -> Searcher:
+    """The searcher the settings describe (the API and offline evaluation both build it here)."""
+    from shopsearch.client import create_client
+    from shopsearch.indexer.mapping import load_mapping
+    from shopsearch.indexer.service import encoder_from
+
+    return Searcher(client or create_client(settings.opensearch), encoder or encoder_from(settings),
+                    ProfileSet(settings.api.profiles_dir, settings.api.default_profile), settings.index.alias,
+                    load_mapping(settings.index.mapping), settings.api.users_index, settings.api.query_cache_size)
 
 
 def blend(profile: RelevanceProfile, candidates: Candidates, context: Context) -> tuple[np.ndarray, dict]:

@@ -9,14 +9,12 @@ from flask_openapi3 import Info, OpenAPI
 from opensearchpy import OpenSearch
 
 from shopsearch import __version__
-from shopsearch.client import create_client
 from shopsearch.config import Settings, load_settings
 from shopsearch.encoder import Encoder
 from shopsearch.events.ingest import EventIngest
 from shopsearch.events.store import EventStore
 from shopsearch.recommend.rails import Recommender
-from shopsearch.relevance.profile import ProfileSet
-from shopsearch.relevance.searcher import Searcher
+from shopsearch.relevance.searcher import searcher_from
 from shopsearch.search_api import ops, recommend, search, users, web
 from shopsearch.search_api.errors import bad_parameter, register_error_handlers
 from shopsearch.search_api.metrics import Metrics
@@ -27,18 +25,11 @@ from shopsearch.users.store import UserProfileStore
 def create_app(settings: Settings | None = None, *, client: OpenSearch | None = None,
                encoder: Encoder | None = None) -> OpenAPI:
     """Build the search API. Tests pass settings (and may share a loaded encoder) straight in."""
-    from shopsearch.indexer.mapping import load_mapping
-    from shopsearch.indexer.service import encoder_from
-
     settings = settings or load_settings()
     app = OpenAPI(__name__, info=Info(title="shopsearch", version=__version__), doc_prefix="/docs",
                   validation_error_status=400, validation_error_callback=bad_parameter)
-    client = client or create_client(settings.opensearch)
-    encoder = encoder or encoder_from(settings)
-    mapping = load_mapping(settings.index.mapping)
-    profiles = ProfileSet(settings.api.profiles_dir, settings.api.default_profile)
-    searcher = Searcher(client, encoder, profiles, settings.index.alias, mapping, settings.api.users_index,
-                        settings.api.query_cache_size)
+    searcher = searcher_from(settings, client, encoder)
+    client, encoder = searcher.client, searcher.encoder
     users_store = UserProfileStore(client, settings.api.users_index, settings.api.users_mapping,
                                    settings.index.alias, searcher.copy_field, encoder.dimension)
     events = EventIngest(EventStore(client, settings.api.events_stream, settings.api.events_template), users_store)

@@ -1,0 +1,1 @@
+"""The relevance lab: judgments, offline evaluation through the /search code path, and learned weights."""

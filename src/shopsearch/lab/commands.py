@@ -1,0 +1,100 @@
+"""``shopsearch eval`` and ``shopsearch tune``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from shopsearch.config import Settings
+from shopsearch.lab.judgments import Judgments, load_csv, load_trec
+
+
+def _grade_map(text: str | None) -> dict[str, int] | None:
+    """'E=3,S=2,C=1,I=0' -> {'E': 3, ...}."""
+    if not text:
+        return None
+    try:
+        return {key.strip(): int(value) for key, value in (pair.split("=") for pair in text.split(","))}
+    except ValueError:
+        raise click.BadParameter("use LABEL=GRADE pairs, e.g. E=3,S=2,C=1,I=0", param_hint="--grade-map") from None
+
+
+def load_judgments(path: Path, queries: Path | None, grade_map: str | None, grade_column: str) -> Judgments:
+    if queries is not None:
+        return load_trec(path, queries, _grade_map(grade_map))
+    return load_csv(path, _grade_map(grade_map), grade_column)
+
+
+_judgment_options = [
+    click.option("--judgments", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+                 help="CSV (query,product_id,grade[,user_id]) or TREC qrels (with --queries)."),
+    click.option("--queries", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                 help="TREC queries file (qid<TAB>text); makes --judgments a qrels file."),
+    click.option("--grade-map", help="Map labels to grades, e.g. E=3,S=2,C=1,I=0 (ESCI)."),
+    click.option("--grade-column", default="grade", show_default=True, help="CSV column holding the grade."),
+]
+
+
+def judgment_options(command):
+    for option in reversed(_judgment_options):
+        command = option(command)
+    return command
+
+
+@click.command("eval")
+@judgment_options
+@click.option("--profiles", default="default,bm25,semantic", show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("eval"), show_default=True)
+@click.option("--per-query", is_flag=True, help="Show the queries where the first profile beats the second.")
+@click.pass_obj
+def eval_command(settings: Settings, judgments: Path, queries: Path | None, grade_map: str | None,
+                 grade_column: str, profiles: str, out: Path, per_query: bool) -> None:
+    """Compare relevance profiles on judged queries (NDCG@10, MRR, Recall@100, P@10)."""
+    from shopsearch.lab import evaluate
+    from shopsearch.relevance.searcher import searcher_from
+
+    judged = load_judgments(judgments, queries, grade_map, grade_column)
+    searcher = searcher_from(settings)
+    runs = [evaluate.run_profile(searcher, judged, name) for name in profiles.split(",")]
+    result = evaluate.report(judged, runs)
+    evaluate.write_outputs(out, runs, result)
+    click.echo(evaluate.table(result))
+    if per_query and len(runs) > 1:
+        click.echo(f"\nqueries where {runs[0].name} is worse than {runs[1].name} (ndcg@10):")
+        for text, baseline, candidate in evaluate.per_query(judged, runs[1], runs[0]):
+            if candidate >= baseline:
+                break
+            click.echo(f"  {candidate:.3f} < {baseline:.3f}  {text}")
+    click.echo(f"run files and report.json in {out}/")
+
+
+@click.command("tune")
+@judgment_options
+@click.option("--profile", "base", default="default", show_default=True, help="Profile to start from.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the tuned profile (e.g. mappings/profiles/tuned.yaml).")
+@click.pass_obj
+def tune_command(settings: Settings, judgments: Path, queries: Path | None, grade_map: str | None,
+                 grade_column: str, base: str, out: Path) -> None:
+    """Fit the signal weights (w_text, w_sem, α, β) to judgments; report held-out NDCG@10."""
+    from shopsearch.lab import tune
+    from shopsearch.relevance.searcher import searcher_from
+
+    judged = load_judgments(judgments, queries, grade_map, grade_column)
+    searcher = searcher_from(settings)
+    profile = searcher.profiles.get(base)
+    features = tune.collect(searcher, judged, base)
+    train, held_out = tune.split(judged)
+    start = {signal.name: signal.weight for signal in profile.signals}
+    learned = tune.coordinate_ascent(judged, features, train, start)
+    rows = {name: (tune.ndcg(judged, features, train, w), tune.ndcg(judged, features, held_out, w))
+            for name, w in ((base, start), ("tuned", learned))}
+    for name, (on_train, on_held_out) in rows.items():
+        click.echo(f"{name:10} ndcg@10 train {on_train:.4f} ({len(train)} queries)  held-out {on_held_out:.4f}"
+                   f" ({len(held_out)} queries)")
+    click.echo("weights: " + ", ".join(f"{k} {start[k]:g} -> {learned[k]:g}" for k in sorted(learned)))
+    note = (f"tuned from {base} on {judgments.name} ({len(train)} training queries): held-out ndcg@10 "
+            f"{rows[base][1]:.4f} -> {rows['tuned'][1]:.4f}")
+    tune.write_profile(profile, learned, out, note)
+    click.echo(f"wrote {out}")

@@ -1,0 +1,93 @@
+"""The relevance lab: judgment parsers, metric wiring, evaluation and tuning through the real search path."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from ranx import Qrels, Run, evaluate
+
+from shopsearch.lab import tune
+from shopsearch.lab.evaluate import report, run_profile, table, write_outputs
+from shopsearch.lab.judgments import ESCI_GRADES, JudgmentError, Judgments, load_csv, load_trec
+from shopsearch.relevance.profile import load_profile
+
+
+def test_csv_judgments_with_users(tmp_path: Path) -> None:
+    path = tmp_path / "j.csv"
+    path.write_text("query,product_id,grade,user_id\nchef knife,K0,3,\nchef knife,K1,1,\nkitchen,K0,2,knife-fan\n")
+    judged = load_csv(path)
+    assert judged.queries == {"chef knife": "chef knife", "kitchen|knife-fan": "kitchen"}
+    assert judged.qrels == {"chef knife": {"K0": 3, "K1": 1}, "kitchen|knife-fan": {"K0": 2}}
+    assert judged.users == {"kitchen|knife-fan": "knife-fan"}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("query,product_id\nx,y\n", r"j.csv:1: missing column\(s\) grade"),
+    ("query,product_id,grade\nx,K0,3\nx,K1,7\n", r"j.csv:3: grade must be 0-3, got '7'"),
+    ("query,product_id,grade\nx,,3\n", r"j.csv:2: query and product_id must not be empty"),
+])  # fmt: skip
+def test_csv_errors_name_the_line(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "j.csv"
+    path.write_text(text)
+    with pytest.raises(JudgmentError, match=message):
+        load_csv(path)
+
+
+def test_esci_labels_map_to_grades(tmp_path: Path) -> None:
+    path = tmp_path / "esci.csv"
+    path.write_text("query,product_id,esci_label\nshoe,A,E\nshoe,B,S\nshoe,C,I\nshoe,D,X\n")
+    with pytest.raises(JudgmentError, match="esci.csv:5: grade must be 0-3 or one of E,S,C,I"):
+        load_csv(path, ESCI_GRADES, "esci_label")
+    path.write_text("query,product_id,esci_label\nshoe,A,E\nshoe,B,S\nshoe,C,I\n")
+    assert load_csv(path, ESCI_GRADES, "esci_label").qrels == {"shoe": {"A": 3, "B": 2, "C": 0}}
+
+
+def test_trec_qrels_and_queries(tmp_path: Path) -> None:
+    queries, qrels = tmp_path / "queries.tsv", tmp_path / "qrels.txt"
+    queries.write_text("q1\tchef knife\nq2\t菜刀\n")
+    qrels.write_text("q1 0 K0 3\nq2 0 Z2 2\n")
+    assert load_trec(qrels, queries).qrels == {"q1": {"K0": 3}, "q2": {"Z2": 2}}
+    qrels.write_text("q1 0 K0 3\nq9 0 K0 1\n")
+    with pytest.raises(JudgmentError, match=r"qrels.txt:2: query id 'q9' is not in"):
+        load_trec(qrels, queries)
+    qrels.write_text("q1 K0 3\n")
+    with pytest.raises(JudgmentError, match=r"qrels.txt:1: expected `qid 0 docid grade`, got 3 fields"):
+        load_trec(qrels, queries)
+
+
+def test_ndcg_wiring_matches_a_hand_computation() -> None:
+    # Ranking [b, a] with grades a=3, b=1; ranx's ndcg uses linear gains:
+    # DCG = 1/log2(2) + 3/log2(3), ideal = 3/log2(2) + 1/log2(3).
+    expected = (1 + 3 / math.log2(3)) / (3 + 1 / math.log2(3))
+    score = evaluate(Qrels({"q": {"a": 3, "b": 1}}), Run({"q": {"b": 2.0, "a": 1.0}}), "ndcg@10")
+    assert score == pytest.approx(expected)
+
+
+@pytest.mark.engine
+def test_eval_and_tune_through_the_search_path(shop, tmp_path: Path) -> None:
+    searcher = shop["app"].extensions["shopsearch"].searcher
+    judged = Judgments()
+    for query, graded in {"chef knife": {"K0": 3, "K1": 1, "K3": 1}, "frying pan": {"C1": 3, "C0": 1},
+                          "running shoes": {"R0": 3, "R1": 3, "R2": 3, "R4": 3, "R3": 2},
+                          "tent": {"T0": 3}, "earbuds": {"H1": 3, "H0": 1}, "菜刀": {"Z2": 3}}.items():
+        judged.queries[query] = query
+        for product, grade in graded.items():
+            judged.add(query, product, grade)
+    runs = [run_profile(searcher, judged, name, depth=20) for name in ("default", "bm25")]
+    result = report(judged, runs)
+    assert set(result["scores"]) == {"default", "bm25"} and result["queries"] == 6
+    assert all(0 < result["scores"]["default"][m] <= 1 for m in result["metrics"])
+    assert "*" in table(result) and "bm25" in result["p_values"]["default"]
+    write_outputs(tmp_path / "out", runs, result)
+    assert (tmp_path / "out" / "default.trec").read_text().startswith("chef knife Q0 K0 1 ")
+
+    features = tune.collect(searcher, judged, "default")
+    start = {s.name: s.weight for s in searcher.profiles.get("default").signals}
+    qids = list(judged.queries)
+    learned = tune.coordinate_ascent(judged, features, qids, start, rounds=2)
+    assert tune.ndcg(judged, features, qids, learned) >= tune.ndcg(judged, features, qids, start)
+    out = tmp_path / "tuned.yaml"
+    tune.write_profile(searcher.profiles.get("default"), learned, out, "tuned in a test")
+    assert {s.name: s.weight for s in load_profile(out).signals} == {k: round(v, 4) for k, v in learned.items()}
