@@ -91,3 +91,67 @@ def test_eval_and_tune_through_the_search_path(shop, tmp_path: Path) -> None:
     out = tmp_path / "tuned.yaml"
     tune.write_profile(searcher.profiles.get("default"), learned, out, "tuned in a test")
     assert {s.name: s.weight for s in load_profile(out).signals} == {k: round(v, 4) for k, v in learned.items()}
+
+
+def test_pairs_file_errors_name_the_line(tmp_path: Path) -> None:
+    from shopsearch.lab.finetune import load_pairs
+
+    path = tmp_path / "pairs.csv"
+    path.write_text("query,product_id\nchef knife,K0\n,K1\n")
+    with pytest.raises(JudgmentError, match=r"pairs.csv:3: query and product_id must not be empty"):
+        load_pairs(path)
+    path.write_text("q,p\n")
+    with pytest.raises(JudgmentError, match=r"pairs.csv:1: expected columns query, product_id"):
+        load_pairs(path)
+
+
+def test_click_log_pairs_need_a_query() -> None:
+    from shopsearch.events.model import Event
+    from shopsearch.lab.finetune import pairs_from_events
+
+    events = [Event(user_id="u", type="click", product_id="K0", query="knife"),
+              Event(user_id="u", type="view", product_id="K1", query="knife"),
+              Event(user_id="u", type="purchase", product_id="K2")]
+    assert pairs_from_events(events) == [("knife", "K0")]
+
+
+def test_training_on_a_tiny_bert_writes_a_usable_model(tiny_bert_dir: Path, tmp_path: Path) -> None:
+    from shopsearch.encoder import Encoder
+    from shopsearch.lab.finetune import TrainingRun, train, write_card
+
+    pairs = [(f"{w} thing", f"a {w} product for the home") for w in ("red", "blue", "green", "black", "white",
+                                                                     "grey", "big", "small")] * 3
+    run = train(tiny_bert_dir, pairs, tmp_path / "model", epochs=2, batch_size=8, lr=1e-3)
+    assert isinstance(run, TrainingRun) and run.steps == 6 and run.losses[-1] < run.losses[0]
+    write_card(tmp_path / "model", "tiny", run, {"ndcg@10": 0.1, "hit@10": 0.2}, {"ndcg@10": 0.3, "hit@10": 0.4},
+               "a test")
+    assert (tmp_path / "model" / "loss.png").stat().st_size > 1000
+    assert "NDCG@10 0.1000 -> 0.3000" in (tmp_path / "model" / "README.md").read_text()
+    assert Encoder(tmp_path / "model", max_length=64).encode_documents(["red thing"]).shape == (1, 32)
+
+
+@pytest.mark.engine
+def test_finetune_command_path_on_the_shop(shop, tmp_path: Path) -> None:
+    from shopsearch.lab.finetune import run
+
+    pairs = tmp_path / "pairs.csv"
+    rows = [("cutting vegetables", "K0"), ("slicing bread", "K2"), ("frying eggs", "C1"), ("searing steak", "C0"),
+            ("jogging", "R0"), ("marathon training", "R1"), ("camping trip", "T0"), ("sleeping outdoors", "T1"),
+            ("quiet flights", "H0"), ("gym music", "H1"), ("green tea", "Z1"), ("chinese cleaver", "Z2")]
+    pairs.write_text("query,product_id\n" + "".join(f"{q},{p}\n" for q, p in rows))
+    summary = run(shop["settings"], pairs, out=tmp_path / "model", batch_size=4)
+    assert "training pairs" in summary and "NDCG@10" in summary
+    assert {"config.json", "tokenizer.json", "README.md", "loss.png"} <= {p.name for p in (tmp_path / "model").iterdir()}
+
+
+def test_plots_are_written(tmp_path: Path) -> None:
+    import numpy as np
+
+    from shopsearch.lab.plots import bootstrap_interval, delta_chart, metric_chart
+
+    scores = np.array([0.2, 0.4, 0.6, 0.8])
+    low, high = bootstrap_interval(scores)
+    assert low < scores.mean() < high
+    metric_chart({"a": scores, "b": scores[::-1] * 0.5}, "ndcg@10", tmp_path / "m.png")
+    delta_chart(["q1", "q2", "q3", "q4"], scores, scores[::-1], ("a", "b"), "ndcg@10", tmp_path / "d.png")
+    assert (tmp_path / "m.png").stat().st_size > 1000 and (tmp_path / "d.png").stat().st_size > 1000

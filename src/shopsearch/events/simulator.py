@@ -3,7 +3,9 @@ view -> click -> cart -> purchase, a popularity skew, and planted co-purchases t
 
 Each user has a favourite and a second category, a preferred brand and a price taste. Most
 sessions browse the favourite category; about one in eight is a "bundle" session that buys one of
-the planted pairs (A, B) together. Same seed, same catalog: same events.
+the planted pairs (A, B) together. Browse sessions start from a query (the category's name, sometimes
+with the favourite brand) that their events carry, as a click log would. Same seed and catalog:
+same events.
 """
 
 from __future__ import annotations
@@ -41,14 +43,16 @@ def simulate(products: list[dict[str, Any]], users: int = 300, seed: int = 7, da
         for session in range(rng.randint(3, 8)):
             start = now - timedelta(days=rng.uniform(0, days))
             session_id = f"{user}-s{session}"
+            query = None
             if rng.random() < 0.12:
                 steps = _bundle_session(rng, planted, taste)
             else:
-                steps = _browse_session(rng, by_category, categories, taste)
+                steps, query = _browse_session(rng, by_category, categories, taste)
             for offset, (kind, product_id) in enumerate(steps):
                 ts = start + timedelta(seconds=30 * offset + rng.randint(0, 20))
-                sim.events.append({"user_id": user, "type": kind, "product_id": product_id,
-                                   "ts": ts.isoformat(timespec="seconds"), "session_id": session_id})
+                event = {"user_id": user, "type": kind, "product_id": product_id,
+                         "ts": ts.isoformat(timespec="seconds"), "session_id": session_id}
+                sim.events.append({**event, "query": query} if query else event)
     sim.events.sort(key=lambda e: e["ts"])
     return sim
 
@@ -73,7 +77,8 @@ def _taste(rng: random.Random, by_category: dict, categories: list[str]) -> dict
 
 
 def _browse_session(rng: random.Random, by_category: dict, categories: list[str],
-                    taste: dict[str, Any]) -> list[tuple[str, str]]:
+                    taste: dict[str, Any]) -> tuple[list[tuple[str, str]], str]:
+    """A search session in one category: the query typed, then view -> click -> cart -> purchase."""
     roll = rng.random()
     category = taste["favourite"] if roll < 0.75 else taste["second"] if roll < 0.95 else rng.choice(categories)
     pool = by_category[category]
@@ -94,7 +99,9 @@ def _browse_session(rng: random.Random, by_category: dict, categories: list[str]
             if rng.random() >= chance:
                 break
             steps.append((kind, product["id"]))
-    return steps
+    leaf = category.split(" > ")[-1].lower()
+    query = f"{taste['brand']} {leaf}".lower() if category == taste["favourite"] and rng.random() < 0.3 else leaf
+    return steps, query
 
 
 def _bundle_session(rng: random.Random, planted: list[tuple[str, str]], taste: dict) -> list[tuple[str, str]]:

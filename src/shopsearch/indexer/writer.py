@@ -71,9 +71,15 @@ def batched(items: Iterable[Any], size: int) -> Iterator[tuple[Any, ...]]:
 
 def product_text(product: Product, fields: list[str], separator: str) -> str:
     """The text that is encoded: the configured fields, in order, skipping empty ones."""
-    values = {"title": product.title, "brand": product.brand, "category": product.category_path,
-              "description": product.description, "tags": " ".join(product.tags)}
-    return separator.join(values[name] for name in fields if values[name])
+    return text_from_source(product.document(), fields, separator)
+
+
+def text_from_source(source: dict[str, Any], fields: list[str], separator: str) -> str:
+    """The same text from an indexed document's _source (for re-encoding without the catalog file)."""
+    values = {name: source.get(name) for name in fields}
+    if values.get("tags") is not None:
+        values["tags"] = " ".join(values["tags"])
+    return separator.join(str(values[name]) for name in fields if values[name])
 
 
 class CatalogWriter:

@@ -46,10 +46,11 @@ def judgment_options(command):
 @judgment_options
 @click.option("--profiles", default="default,bm25,semantic", show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("eval"), show_default=True)
-@click.option("--per-query", is_flag=True, help="Show the queries where the first profile beats the second.")
+@click.option("--per-query", is_flag=True, help="Show the queries where the first profile is worse than the second.")
+@click.option("--plot", is_flag=True, help="Write metrics.png and deltas.png (first two profiles) to --out.")
 @click.pass_obj
 def eval_command(settings: Settings, judgments: Path, queries: Path | None, grade_map: str | None,
-                 grade_column: str, profiles: str, out: Path, per_query: bool) -> None:
+                 grade_column: str, profiles: str, out: Path, per_query: bool, plot: bool) -> None:
     """Compare relevance profiles on judged queries (NDCG@10, MRR, Recall@100, P@10)."""
     from shopsearch.lab import evaluate
     from shopsearch.relevance.searcher import searcher_from
@@ -66,7 +67,9 @@ def eval_command(settings: Settings, judgments: Path, queries: Path | None, grad
             if candidate >= baseline:
                 break
             click.echo(f"  {candidate:.3f} < {baseline:.3f}  {text}")
-    click.echo(f"run files and report.json in {out}/")
+    if plot:
+        evaluate.plot(judged, runs, out)
+    click.echo(f"run files and report.json{', metrics.png, deltas.png' if plot else ''} in {out}/")
 
 
 @click.command("tune")
@@ -98,3 +101,23 @@ def tune_command(settings: Settings, judgments: Path, queries: Path | None, grad
             f"{rows[base][1]:.4f} -> {rows['tuned'][1]:.4f}")
     tune.write_profile(profile, learned, out, note)
     click.echo(f"wrote {out}")
+
+
+@click.command("finetune")
+@click.option("--pairs", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV of query,product_id pairs.")
+@click.option("--clicks", is_flag=True, help="Use the click log: events with a query (click, cart, purchase).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="New model directory.")
+@click.option("--epochs", default=1, show_default=True)
+@click.option("--batch-size", default=32, show_default=True)
+@click.option("--max-pairs", default=3000, show_default=True, help="Distinct pairs used at most.")
+@click.pass_obj
+def finetune_command(settings: Settings, pairs: Path | None, clicks: bool, out: Path, epochs: int,
+                     batch_size: int, max_pairs: int) -> None:
+    """Fine-tune the encoder on (query, product) pairs; print held-out NDCG@10 before and after."""
+    from shopsearch.lab import finetune
+
+    if bool(pairs) == clicks:
+        raise click.UsageError("give exactly one of --pairs FILE or --clicks")
+    report = finetune.run(settings, pairs, epochs=epochs, batch_size=batch_size, max_pairs=max_pairs, out=out)
+    click.echo(report)

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ranx import Qrels, Run, compare
+import numpy as np
+from ranx import Qrels, Run, compare, evaluate
 from tqdm import tqdm
 
 from shopsearch.lab.judgments import Judgments
@@ -42,15 +43,29 @@ def report(judged: Judgments, runs: list[Run], metrics: list[str] = METRICS) -> 
             "p_values": p_values}
 
 
+def scores_per_query(judged: Judgments, run: Run, metric: str = "ndcg@10") -> np.ndarray:
+    return np.asarray(evaluate(qrels_of(judged), run, metric, return_mean=False), dtype=np.float64)
+
+
 def per_query(judged: Judgments, base: Run, other: Run, metric: str = "ndcg@10") -> list[tuple[str, float, float]]:
     """(query, base score, other score) for every query, worst change for `other` first."""
-    from ranx import evaluate
-
-    qrels = qrels_of(judged)
-    a = evaluate(qrels, base, metric, return_mean=False)
-    b = evaluate(qrels, other, metric, return_mean=False)
-    rows = [(judged.queries[qid], float(x), float(y)) for qid, x, y in zip(qrels.keys(), a, b)]
+    a, b = scores_per_query(judged, base, metric), scores_per_query(judged, other, metric)
+    qids = list(qrels_of(judged).keys())
+    rows = [(judged.queries[qid], float(x), float(y)) for qid, x, y in zip(qids, a, b)]
     return sorted(rows, key=lambda row: row[2] - row[1])
+
+
+def plot(judged: Judgments, runs: list[Run], out: Path, metric: str = "ndcg@10") -> None:
+    """metrics.png (each profile, 95% bootstrap interval) and deltas.png (second profile vs first)."""
+    from shopsearch.lab.plots import delta_chart, metric_chart
+
+    per = {run.name: scores_per_query(judged, run, metric) for run in runs}
+    metric_chart(per, metric, out / "metrics.png")
+    if len(runs) > 1:
+        qids = list(qrels_of(judged).keys())
+        queries = [judged.queries[q] for q in qids]
+        delta_chart(queries, per[runs[0].name], per[runs[1].name], (runs[0].name, runs[1].name), metric,
+                    out / "deltas.png")
 
 
 def write_outputs(out: Path, runs: list[Run], result: dict[str, Any]) -> None:
