@@ -160,3 +160,17 @@ def test_profiles_directory_must_hold_the_default(tmp_path: Path, shop) -> None:
 
     with pytest.raises(ConfigError, match="no default profile"):
         ProfileSet(tmp_path)
+
+
+def test_diversity_spreads_a_page_over_more_kinds(shop) -> None:
+    path = shop["profiles"] / "diverse.yaml"
+    profile = yaml.safe_load((shop["profiles"] / "default.yaml").read_text())
+    path.write_text(yaml.safe_dump({**profile, "diversity": 0.8}))
+    try:
+        plain = search(shop["http"], q="kitchen", size=6)
+        diverse = search(shop["http"], q="kitchen", profile="diverse", size=6)
+    finally:
+        path.unlink()
+    assert ids(plain)[0] == ids(diverse)[0]  # the best match still leads
+    assert len({h["category"] for h in diverse["hits"]}) >= len({h["category"] for h in plain["hits"]})
+    assert ids(diverse) != ids(plain)

@@ -198,7 +198,8 @@ def _wait_until_ready(specs: list[NodeSpec], pids: list[int], data_dir: Path, ti
     while time.monotonic() < deadline:
         for spec, pid in zip(specs, pids):
             if not is_engine_process(pid, data_dir):
-                raise EngineError(f"node {spec.number} (pid {pid}) exited while starting:\n{_log_tail(spec)}")
+                raise EngineError(f"node {spec.number} (pid {pid}) exited while starting{_port_hint(spec)}:\n"
+                                  f"{_log_tail(spec)}")
         try:
             health = client.cluster.health()
             if health["number_of_nodes"] == len(specs) and health["status"] in ("yellow", "green"):
@@ -207,6 +208,12 @@ def _wait_until_ready(specs: list[NodeSpec], pids: list[int], data_dir: Path, ti
             pass  # not listening yet
         time.sleep(1)
     raise EngineError(f"the cluster was not ready after {timeout:.0f}s:\n{_log_tail(specs[0])}")
+
+
+def _port_hint(spec: NodeSpec) -> str:
+    """The runner exits without saying why; a port taken since our check is the usual reason."""
+    taken = [p for p in (spec.http_port, spec.transport_port) if not port_is_free(p)]
+    return f" (port {taken[0]} was taken meanwhile by another process)" if taken else ""
 
 
 def _log_tail(spec: NodeSpec, lines: int = 25) -> str:

@@ -22,6 +22,7 @@ from shopsearch.plugins.base import Candidates, Context
 from shopsearch.relevance import facets
 from shopsearch.relevance import query as Q
 from shopsearch.relevance.profile import ProfileSet, RelevanceProfile
+from shopsearch.relevance.scoring import mmr
 from shopsearch.vector_codec import unpack
 
 MAX_WINDOW = 10_000
@@ -114,7 +115,10 @@ class Searcher:
                  clauses: list[dict[str, Any]]) -> dict[str, Any]:
         candidates, context, (total, facet_counts) = self._retrieve(request, profile, q, vector, clauses)
         scores, parts = blend(profile, candidates, context)
-        order = sorted(range(len(scores)), key=lambda i: (-scores[i], candidates.ids[i]))
+        if profile.spec.diversity > 0:  # MMR over everything up to this page
+            order = mmr(scores, candidates.vectors, profile.spec.diversity, request.page * request.size)
+        else:
+            order = sorted(range(len(scores)), key=lambda i: (-scores[i], candidates.ids[i]))
         page = order[(request.page - 1) * request.size : request.page * request.size]
         hits = [_hit(candidates.sources[i], candidates.ids[i], scores[i],
                      {name: float(v[i]) for name, v in parts.items()} if request.explain else None) for i in page]
