@@ -155,3 +155,38 @@ def test_plots_are_written(tmp_path: Path) -> None:
     metric_chart({"a": scores, "b": scores[::-1] * 0.5}, "ndcg@10", tmp_path / "m.png")
     delta_chart(["q1", "q2", "q3", "q4"], scores, scores[::-1], ("a", "b"), "ndcg@10", tmp_path / "d.png")
     assert (tmp_path / "m.png").stat().st_size > 1000 and (tmp_path / "d.png").stat().st_size > 1000
+
+
+def test_click_log_judgments_weight_by_inverse_propensity() -> None:
+    from shopsearch.events.model import Event
+    from shopsearch.lab.clicks import judgments_from_clicks, propensity
+
+    assert propensity(4) == pytest.approx(0.5)
+    events = [Event(user_id="u", type="click", product_id="A", query="knife", position=4),   # 1 / 0.5 = 2
+              Event(user_id="u", type="purchase", product_id="B", query="knife", position=1),  # 3 / 1 = 3
+              Event(user_id="u", type="click", product_id="C", query="knife", position=1),     # 1 / 1 = 1
+              Event(user_id="u", type="view", product_id="D", query="knife", position=1),      # views don't count
+              Event(user_id="u", type="click", product_id="E", query="knife"),                 # no position
+              Event(user_id="v", type="click", product_id="A", query="knife", position=9)]     # + 1 / (1/3) = 3
+    judged = judgments_from_clicks(events)
+    assert judged.qrels == {"knife": {"A": 3, "B": 3, "C": 1}}
+
+
+def test_adam_fit_learns_which_signal_orders_the_grades() -> None:
+    import numpy as np
+
+    judged, features = Judgments(), {}
+    rng = np.random.default_rng(0)
+    for q in range(8):
+        qid = f"q{q}"
+        grades = rng.integers(0, 4, size=12)
+        judged.queries[qid] = qid
+        for i, grade in enumerate(grades):
+            judged.add(qid, f"d{i}", int(grade))
+        features[qid] = tune.QueryFeatures([f"d{i}" for i in range(12)],
+                                           {"good": grades / 3.0, "noise": rng.random(12)})
+    start = {"good": 0.1, "noise": 1.0}
+    fitted = tune.fit_adam(judged, features, list(judged.queries), start, steps=200)
+    assert fitted["good"] > fitted["noise"] >= 0
+    qids = list(judged.queries)
+    assert tune.ndcg(judged, features, qids, fitted) > tune.ndcg(judged, features, qids, start)

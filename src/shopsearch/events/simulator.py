@@ -4,7 +4,8 @@ view -> click -> cart -> purchase, a popularity skew, and planted co-purchases t
 Each user has a favourite and a second category, a preferred brand and a price taste. Most
 sessions browse the favourite category; about one in eight is a "bundle" session that buys one of
 the planted pairs (A, B) together. Browse sessions start from a query (the category's name, sometimes
-with the favourite brand) that their events carry, as a click log would. Same seed and catalog:
+with the favourite brand) and the position each product was shown at, as a click log would; the
+chance of a click falls with the position (k^-0.5). Same seed and catalog:
 same events.
 """
 
@@ -16,7 +17,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-FUNNEL = {"click": 0.5, "cart": 0.35, "purchase": 0.6}  # P(next step | previous step)
+FUNNEL = {"click": 0.7, "cart": 0.35, "purchase": 0.6}  # P(next step | previous step), before position bias
+
+
+def examination(position: int) -> float:
+    """P(a shopper looks at the result at this position): the bias the click log must correct."""
+    return position ** -0.5
 
 
 @dataclass
@@ -48,11 +54,13 @@ def simulate(products: list[dict[str, Any]], users: int = 300, seed: int = 7, da
                 steps = _bundle_session(rng, planted, taste)
             else:
                 steps, query = _browse_session(rng, by_category, categories, taste)
-            for offset, (kind, product_id) in enumerate(steps):
+            for offset, (kind, product_id, position) in enumerate(steps):
                 ts = start + timedelta(seconds=30 * offset + rng.randint(0, 20))
                 event = {"user_id": user, "type": kind, "product_id": product_id,
                          "ts": ts.isoformat(timespec="seconds"), "session_id": session_id}
-                sim.events.append({**event, "query": query} if query else event)
+                if query:
+                    event.update(query=query, position=position)
+                sim.events.append(event)
     sim.events.sort(key=lambda e: e["ts"])
     return sim
 
@@ -77,7 +85,7 @@ def _taste(rng: random.Random, by_category: dict, categories: list[str]) -> dict
 
 
 def _browse_session(rng: random.Random, by_category: dict, categories: list[str],
-                    taste: dict[str, Any]) -> tuple[list[tuple[str, str]], str]:
+                    taste: dict[str, Any]) -> tuple[list[tuple[str, str, int]], str]:
     """A search session in one category: the query typed, then view -> click -> cart -> purchase."""
     roll = rng.random()
     category = taste["favourite"] if roll < 0.75 else taste["second"] if roll < 0.95 else rng.choice(categories)
@@ -93,20 +101,21 @@ def _browse_session(rng: random.Random, by_category: dict, categories: list[str]
 
     viewed = _sample_without_replacement(rng, pool, [appeal(p) for p in pool], rng.randint(2, 6))
     steps = []
-    for product in viewed:
-        steps.append(("view", product["id"]))
+    for position, product in enumerate(viewed, start=1):
+        steps.append(("view", product["id"], position))
         for kind, chance in FUNNEL.items():
-            if rng.random() >= chance:
+            # Position bias: a shopper examines result k with probability k^-0.5 before clicking.
+            if rng.random() >= chance * (examination(position) if kind == "click" else 1.0):
                 break
-            steps.append((kind, product["id"]))
+            steps.append((kind, product["id"], position))
     leaf = category.split(" > ")[-1].lower()
     query = f"{taste['brand']} {leaf}".lower() if category == taste["favourite"] and rng.random() < 0.3 else leaf
     return steps, query
 
 
-def _bundle_session(rng: random.Random, planted: list[tuple[str, str]], taste: dict) -> list[tuple[str, str]]:
+def _bundle_session(rng: random.Random, planted: list[tuple[str, str]], taste: dict) -> list[tuple[str, str, int]]:
     a, b = rng.choice(planted)
-    return [(kind, item) for item in (a, b) for kind in ("view", "click", "cart", "purchase")]
+    return [(kind, item, 0) for item in (a, b) for kind in ("view", "click", "cart", "purchase")]
 
 
 def _sample_without_replacement(rng: random.Random, items: list, weights: list[float], k: int) -> list:

@@ -20,14 +20,16 @@ def _grade_map(text: str | None) -> dict[str, int] | None:
         raise click.BadParameter("use LABEL=GRADE pairs, e.g. E=3,S=2,C=1,I=0", param_hint="--grade-map") from None
 
 
-def load_judgments(path: Path, queries: Path | None, grade_map: str | None, grade_column: str) -> Judgments:
+def load_judgments(path: Path | None, queries: Path | None, grade_map: str | None, grade_column: str) -> Judgments:
+    if path is None:
+        raise click.UsageError("--judgments FILE is required")
     if queries is not None:
         return load_trec(path, queries, _grade_map(grade_map))
     return load_csv(path, _grade_map(grade_map), grade_column)
 
 
 _judgment_options = [
-    click.option("--judgments", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+    click.option("--judgments", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                  help="CSV (query,product_id,grade[,user_id]) or TREC qrels (with --queries)."),
     click.option("--queries", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                  help="TREC queries file (qid<TAB>text); makes --judgments a qrels file."),
@@ -74,33 +76,52 @@ def eval_command(settings: Settings, judgments: Path, queries: Path | None, grad
 
 @click.command("tune")
 @judgment_options
+@click.option("--clicks", is_flag=True, help="Learn from the click log instead (IPW-corrected for position).")
 @click.option("--profile", "base", default="default", show_default=True, help="Profile to start from.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Where to write the tuned profile (e.g. mappings/profiles/tuned.yaml).")
 @click.pass_obj
-def tune_command(settings: Settings, judgments: Path, queries: Path | None, grade_map: str | None,
-                 grade_column: str, base: str, out: Path) -> None:
-    """Fit the signal weights (w_text, w_sem, α, β) to judgments; report held-out NDCG@10."""
+def tune_command(settings: Settings, judgments: Path | None, queries: Path | None, grade_map: str | None,
+                 grade_column: str, clicks: bool, base: str, out: Path) -> None:
+    """Fit the signal weights (w_text, w_sem, α, β) by coordinate ascent and by Adam (ListNet); keep
+    whichever does better on the held-out queries and write it as a profile."""
     from shopsearch.lab import tune
     from shopsearch.relevance.searcher import searcher_from
 
-    judged = load_judgments(judgments, queries, grade_map, grade_column)
+    if clicks and judgments:
+        raise click.UsageError("give --judgments FILE or --clicks, not both")
+    judged = _click_judgments(settings) if clicks else load_judgments(judgments, queries, grade_map, grade_column)
+    source = "the click log" if clicks else judgments.name
     searcher = searcher_from(settings)
     profile = searcher.profiles.get(base)
     features = tune.collect(searcher, judged, base)
     train, held_out = tune.split(judged)
     start = {signal.name: signal.weight for signal in profile.signals}
-    learned = tune.coordinate_ascent(judged, features, train, start)
-    rows = {name: (tune.ndcg(judged, features, train, w), tune.ndcg(judged, features, held_out, w))
-            for name, w in ((base, start), ("tuned", learned))}
-    for name, (on_train, on_held_out) in rows.items():
-        click.echo(f"{name:10} ndcg@10 train {on_train:.4f} ({len(train)} queries)  held-out {on_held_out:.4f}"
+    fits = {base: start, "coordinate ascent": tune.coordinate_ascent(judged, features, train, start),
+            "adam (ListNet)": tune.fit_adam(judged, features, train, start)}
+    scores = {name: (tune.ndcg(judged, features, train, w), tune.ndcg(judged, features, held_out, w))
+              for name, w in fits.items()}
+    for name, (on_train, on_held_out) in scores.items():
+        click.echo(f"{name:18} ndcg@10 train {on_train:.4f} ({len(train)} queries)  held-out {on_held_out:.4f}"
                    f" ({len(held_out)} queries)")
-    click.echo("weights: " + ", ".join(f"{k} {start[k]:g} -> {learned[k]:g}" for k in sorted(learned)))
-    note = (f"tuned from {base} on {judgments.name} ({len(train)} training queries): held-out ndcg@10 "
-            f"{rows[base][1]:.4f} -> {rows['tuned'][1]:.4f}")
-    tune.write_profile(profile, learned, out, note)
+    best = max(("coordinate ascent", "adam (ListNet)"), key=lambda name: scores[name][1])
+    click.echo(f"kept {best}: " + ", ".join(f"{k} {start[k]:g} -> {fits[best][k]:.3g}" for k in sorted(start)))
+    note = (f"tuned from {base} on {source} by {best} ({len(train)} training queries): held-out ndcg@10 "
+            f"{scores[base][1]:.4f} -> {scores[best][1]:.4f}")
+    tune.write_profile(profile, fits[best], out, note)
     click.echo(f"wrote {out}")
+
+
+def _click_judgments(settings: Settings) -> Judgments:
+    from shopsearch.client import create_client
+    from shopsearch.events.store import EventStore
+    from shopsearch.lab.clicks import judgments_from_clicks
+
+    store = EventStore(create_client(settings.opensearch), settings.api.events_stream, settings.api.events_template)
+    judged = judgments_from_clicks(store.scan(types=("click", "cart", "purchase")))
+    if len(judged.queries) < 3:
+        raise click.UsageError(f"the click log has {len(judged.queries)} queries with clicks; need at least 3")
+    return judged
 
 
 @click.command("finetune")

@@ -79,3 +79,34 @@ def write_profile(profile: RelevanceProfile, weights: dict[str, float], path, no
     for name, weight in weights.items():
         spec["signals"][name]["weight"] = round(weight, 4)
     path.write_text(f"# {note}\n" + yaml.safe_dump(spec, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def fit_adam(judged: Judgments, features: dict[str, QueryFeatures], train: list[str], start: dict[str, float],
+             steps: int = 300, lr: float = 0.05, seed: int = 0) -> dict[str, float]:
+    """The seed's linear model fitted by Adam on a listwise softmax loss (ListNet): for each query the
+    softmax of the scores is pulled toward the softmax of the grades. Weights stay >= 0 (softplus)."""
+    import torch
+
+    torch.manual_seed(seed)
+    names = sorted(start)
+    data = []
+    for qid in train:
+        f = features[qid]
+        if not f.ids:
+            continue
+        x = torch.tensor(np.stack([f.values.get(n, np.zeros(len(f.ids))) for n in names], axis=1), dtype=torch.float32)
+        y = torch.tensor([float(judged.qrels[qid].get(pid, 0)) for pid in f.ids])
+        if y.sum() > 0:
+            data.append((x, torch.softmax(y, dim=0)))
+    # softplus^-1 of the starting weights, so the fit begins where the profile is
+    theta = torch.tensor([np.log(np.expm1(max(start[n], 1e-3))) for n in names], dtype=torch.float32,
+                         requires_grad=True)
+    optimizer = torch.optim.Adam([theta], lr=lr)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        weights = torch.nn.functional.softplus(theta)
+        loss = sum(-(target * torch.log_softmax(x @ weights, dim=0)).sum() for x, target in data) / max(len(data), 1)
+        loss.backward()
+        optimizer.step()
+    fitted = torch.nn.functional.softplus(theta).detach().numpy()
+    return {name: float(w) for name, w in zip(names, fitted)}
