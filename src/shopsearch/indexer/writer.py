@@ -136,7 +136,8 @@ class CatalogWriter:
     def _with_vectors(self, batch: tuple[tuple[RawRow, Product], ...], index: str,
                       report: WriteReport) -> list[tuple[RawRow, dict[str, Any]]]:
         """Look every text up in the cache, encode only the misses, and build bulk actions."""
-        texts = [product_text(p, self.settings.text_fields, self.settings.text_separator) for _, p in batch]
+        docs = [product.document() for _, product in batch]  # once per product: text and source share it
+        texts = [text_from_source(doc, self.settings.text_fields, self.settings.text_separator) for doc in docs]
         keys = [text_key(text) for text in texts]
         vectors = self.cache.get_many(keys)
         missing = {key: text for key, text in zip(keys, texts) if key not in vectors}
@@ -146,11 +147,11 @@ class CatalogWriter:
             vectors.update(fresh)
         report.encoded += len(missing)
         report.cached += len(batch) - len(missing)
-        return [(raw, {"_index": index, "_id": product.id, "_source": self._source(product, vectors[key])})
-                for (raw, product), key in zip(batch, keys)]
+        return [(raw, {"_index": index, "_id": product.id, "_source": self._source(doc, vectors[key])})
+                for (raw, product), doc, key in zip(batch, docs, keys)]
 
-    def _source(self, product: Product, vector: np.ndarray) -> dict[str, Any]:
-        source = {**product.document(), self.mapping.vector_field: vector}
+    def _source(self, doc: dict[str, Any], vector: np.ndarray) -> dict[str, Any]:
+        source = {**doc, self.mapping.vector_field: vector}
         if self.mapping.vector_copy_field:
             source[self.mapping.vector_copy_field] = pack(vector)
         return source

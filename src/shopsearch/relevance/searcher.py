@@ -83,15 +83,16 @@ class Searcher:
         q = normalize_query(request.q)
         vector = self.query_vector(q) if q and profile.spec.candidates.knn else None
         clauses = request.filter_clauses()
+        if q and request.sort == "relevance":
+            return self._blended(request, profile, q, vector, clauses)
+        # Browse and field sorts: OpenSearch orders and pages the whole match set.
         start = (request.page - 1) * request.size
         match = Q.match_query(q, _listed(vector), profile, clauses, self.vector_field)
         if not q:
             business = profile.signal("business")
             body = Q.browse_search(match, business.engine_script() if business else None, start, request.size)
             return self._ranked_by_engine(request, profile, body, "business", business.weight if business else 0)
-        if request.sort != "relevance":
-            return self._ranked_by_engine(request, profile, Q.sorted_search(match, request.sort, start, request.size))
-        return self._blended(request, profile, q, vector, clauses)
+        return self._ranked_by_engine(request, profile, Q.sorted_search(match, request.sort, start, request.size))
 
     def suggest(self, prefix: str, size: int) -> dict[str, Any]:
         """Autocomplete: matching products, and the brands and categories they fall in."""
