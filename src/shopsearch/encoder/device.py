@@ -33,7 +33,7 @@ def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
     """Dynamic int8 quantisation of the Linear layers (CPU only): faster, vectors move slightly."""
     with warnings.catch_warnings():
         # torch.ao.quantization and quantized tensors are deprecated in favour of torchao (not a
-        # dependency of ours); they still work, so their deprecation warnings are silenced here only.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.simplefilter("ignore", UserWarning)
+        # dependency of ours); they still work, so exactly these two notices are silenced, here only.
+        warnings.filterwarnings("ignore", r"torch\.ao\.quantization is deprecated", DeprecationWarning)
+        warnings.filterwarnings("ignore", r"torch\.quantize_per_tensor", UserWarning)
         return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
