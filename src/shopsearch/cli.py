@@ -13,6 +13,7 @@ from shopsearch.errors import ShopsearchError
 from shopsearch.events.commands import cf_group, events, profiles
 from shopsearch.indexer.commands import index
 from shopsearch.lab.commands import eval_command, finetune_command, tune_command
+from shopsearch.recommend.commands import recs
 from shopsearch.search_api.commands import serve
 
 
@@ -48,6 +49,7 @@ cli.add_command(serve)
 cli.add_command(events)
 cli.add_command(profiles)
 cli.add_command(cf_group)
+cli.add_command(recs)
 cli.add_command(eval_command)
 cli.add_command(tune_command)
 cli.add_command(finetune_command)

@@ -135,6 +135,8 @@ class ApiSettings(BaseModel):
     events_stream: str = Field(default="shopsearch-events", pattern=r"^[a-z0-9][a-z0-9_-]*$")
     events_template: Path = MAPPINGS_DIR / "events.json"
     cf_index: str = Field(default="shopsearch-bought-together", pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    recs_alias: str = Field(default="shopsearch-recs", pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    recs_mapping: Path = MAPPINGS_DIR / "recs.json"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=2, ge=1)

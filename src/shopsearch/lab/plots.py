@@ -40,7 +40,7 @@ def metric_chart(per_query: dict[str, np.ndarray], metric: str, path: Path) -> N
     errors = np.array([[m - lo for m, (lo, _) in zip(means, intervals)], [hi - m for m, (_, hi) in zip(means, intervals)]])
     figure, axis = plt.subplots(figsize=(6, 3.5))
     axis.bar(names, means, yerr=errors, capsize=6, color="#4f7be8")
-    axis.set(ylabel=metric, ylim=(0, 1), title=f"{metric} per profile (95% bootstrap interval)")
+    axis.set(ylabel=metric, ylim=(0, 1), title=f"{metric} (95% bootstrap interval)")
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)

@@ -9,10 +9,12 @@ from opensearchpy import OpenSearch
 
 from shopsearch.errors import UnknownItems
 from shopsearch.plugins.base import Candidates, Context
+from shopsearch.recommend.fusion import blend, fuse, reason
+from shopsearch.recommend.store import EngineSources, RecsStore, fusion_params
 from shopsearch.relevance import query as Q
 from shopsearch.relevance.profile import RelevanceProfile
 from shopsearch.relevance.scoring import cosine, mmr
-from shopsearch.users.store import UserProfileStore
+from shopsearch.users.store import UserProfileStore, recent_ids
 from shopsearch.vector_codec import unpack
 
 ITEM_FIELDS = [*Q.RESULT_FIELDS, "attrs.group_id"]
@@ -20,17 +22,50 @@ ITEM_FIELDS = [*Q.RESULT_FIELDS, "attrs.group_id"]
 
 class Recommender:
     def __init__(self, client: OpenSearch, alias: str, vector_field: str, copy_field: str,
-                 users: UserProfileStore, cf_index: str) -> None:
-        self.client, self.alias, self.users, self.cf_index = client, alias, users, cf_index
+                 users: UserProfileStore, cf_index: str, recs: RecsStore) -> None:
+        self.client, self.alias, self.users, self.cf_index, self.recs = client, alias, users, cf_index, recs
         self.vector_field, self.copy_field = vector_field, copy_field
 
     def for_you(self, user_id: str, size: int, category: str | None, profile: RelevanceProfile) -> list[dict]:
-        """k-NN on the user's vector, minus what they bought, blended with business value; else popular."""
+        """The fused rail when a model is trained (`shopsearch recs train`) and the shopper has a
+        history; else k-NN on the profile vector blended with business value (also for a category);
+        else popular."""
         found = self.users.get(user_id)
         if not found or not found.get("vector"):
             return self.popular(size, category, profile)
+        meta = self.recs.meta() if category is None else None
+        if meta is not None and recent_ids(found):
+            return self.fused(found, meta, size, profile)
         vector = np.asarray(found["vector"], dtype=np.float64)
         return self.for_vector(vector, found.get("purchased") or [], size, category, profile)
+
+    def fused(self, found: dict[str, Any], meta: dict[str, Any], size: int, profile: RelevanceProfile) -> list[dict]:
+        """Candidates from the sequence tables, the item factors, the profile vector and popular,
+        ranked by the learned blend; diversity as the relevance profile says."""
+        params = fusion_params(meta)
+        recent = recent_ids(found)
+        sources = EngineSources(self.client, self.recs.alias, self.alias, self.vector_field, meta)
+        vector = np.asarray(found["vector"], dtype=np.float64)
+        fused = fuse(sources, recent, vector, {*recent, *(found.get("purchased") or [])}, params)
+        if not fused.keys:
+            return self.for_vector(vector, found.get("purchased") or [], size, None, profile)
+        score = blend(fused.features, params.weights)
+        diverse = profile.spec.diversity > 0
+        # Twice what is shown, in case some were deleted since training (three times for MMR to choose).
+        best = list(np.lexsort((np.arange(len(score)), -score))[: size * (3 if diverse else 2)])
+        because = {fused.because[fused.keys[i]] for i in best[:size] if fused.keys[i] in fused.because}
+        fields = [*ITEM_FIELDS, self.copy_field] if diverse else ITEM_FIELDS
+        products = sources.products([*(fused.keys[i] for i in best), *because], fields)
+        best = [i for i in best if fused.keys[i] in products]
+        texts = np.array([unpack(products[fused.keys[i]].pop(self.copy_field)) for i in best]) if diverse else None
+        best_score = blend(fused.features[best], params.weights)
+        picked = mmr(best_score, texts, profile.spec.diversity, size) if diverse else list(range(len(best)))[:size]
+        items = []
+        for p in picked:
+            key = fused.keys[best[p]]
+            why = _why(reason(fused.features[best[p]], params.weights), fused.because.get(key), products)
+            items.append(_item({"_id": key, "_source": products[key]}, float(best_score[p]), why))
+        return items
 
     def for_vector(self, vector: np.ndarray, purchased: list[str], size: int, category: str | None,
                    profile: RelevanceProfile) -> list[dict]:
@@ -112,6 +147,13 @@ def _candidates(hits: list[dict[str, Any]], copy_field: str) -> Candidates:
     n = len(hits)
     return Candidates([h["_id"] for h in hits], [h["_source"] for h in hits], vectors.reshape(n, -1),
                       np.zeros(n), np.zeros(n), np.zeros(n))
+
+
+def _why(feature: str, because: str | None, products: dict[str, dict[str, Any]]) -> str:
+    title = (products.get(because) or {}).get("title") or because
+    return {"next": f"bought next after {title}", "together": f"bought with {title}",
+            "factors": "shoppers with your history bought it", "profile": "profile match",
+            "popular": "popular"}[feature]
 
 
 def _item(hit: dict[str, Any], score: float, reason: str) -> dict[str, Any]:

@@ -49,6 +49,27 @@ def knn_query(vector: list[float], k: int, field: str, clauses: list[dict[str, A
     return {"knn": {field: knn}}
 
 
+def doc_values_only(body: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+    """Read these fields from doc values and load no stored field (not even _id): for hundreds of
+    candidates, loading stored fields cost 4x the whole search (12 ms against 3 for 250 products)."""
+    return {**body, "_source": False, "stored_fields": "_none_", "docvalue_fields": fields}
+
+
+def ids_search(ids: list[str], vector: list[float] | None = None, vector_field: str | None = None) -> dict[str, Any]:
+    """These documents; with a vector, each scored by its cosine inside the engine (see `cosine_of`)."""
+    query: dict[str, Any] = {"ids": {"values": ids}}
+    if vector is not None:
+        script = {"source": "knn_score", "lang": "knn",
+                  "params": {"field": vector_field, "query_value": vector, "space_type": "cosinesimil"}}
+        query = {"script_score": {"query": query, "script": script}}
+    return {"size": len(ids), "query": query}
+
+
+def cosine_of(score: float) -> float:
+    """The cosine behind a score: lucene's cosinesimil k-NN and the knn_score script both give (1 + cos) / 2."""
+    return 2.0 * score - 1.0
+
+
 def _candidate_fields(profile: RelevanceProfile, vector_copy_field: str) -> list[str]:
     """Vectors travel only when a signal of the profile needs them: they are most of the bytes."""
     return [*RESULT_FIELDS, vector_copy_field] if profile.needs_vectors else RESULT_FIELDS

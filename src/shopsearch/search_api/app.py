@@ -14,6 +14,7 @@ from shopsearch.encoder import Encoder
 from shopsearch.events.ingest import EventIngest
 from shopsearch.events.store import EventStore
 from shopsearch.recommend.rails import Recommender
+from shopsearch.recommend.store import RecsStore
 from shopsearch.relevance.searcher import searcher_from
 from shopsearch.search_api import ops, recommend, search, users, web
 from shopsearch.search_api.errors import bad_parameter, register_error_handlers
@@ -33,8 +34,9 @@ def create_app(settings: Settings | None = None, *, client: OpenSearch | None = 
     users_store = UserProfileStore(client, settings.api.users_index, settings.api.users_mapping,
                                    settings.index.alias, searcher.copy_field, encoder.dimension)
     events = EventIngest(EventStore(client, settings.api.events_stream, settings.api.events_template), users_store)
+    recs = RecsStore(client, settings.api.recs_alias, settings.api.recs_mapping)
     recommender = Recommender(client, settings.index.alias, searcher.vector_field, searcher.copy_field, users_store,
-                              settings.api.cf_index)
+                              settings.api.cf_index, recs)
     app.extensions[EXTENSION] = Services(settings, client, encoder, searcher, users_store, events, recommender,
                                          Metrics())
     for blueprint in (search.bp, users.bp, recommend.bp, ops.bp):

@@ -8,7 +8,7 @@ and p_u = S / |S| is the direction only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -42,3 +42,13 @@ def accumulate(acc: np.ndarray | None, ref: datetime | None, touches: Sequence[T
 def direction(acc: np.ndarray) -> np.ndarray | None:
     norm = float(np.linalg.norm(acc))
     return acc / norm if norm > 1e-12 else None
+
+
+def sequence(touched: Iterable[tuple[str, datetime]]) -> list[tuple[str, datetime]]:
+    """Products in time order, each once at its latest time: a shopper's history as the recommender
+    reads it (online from the profile, offline from the events)."""
+    latest: dict[str, datetime] = {}
+    for key, ts in touched:
+        if key not in latest or ts >= latest[key]:
+            latest[key] = ts
+    return sorted(latest.items(), key=lambda item: (item[1], item[0]))

@@ -14,17 +14,19 @@ from typing import Any
 
 import numpy as np
 from opensearchpy import OpenSearch
-from opensearchpy.exceptions import ConflictError, TransportError
+from opensearchpy.exceptions import ConflictError, NotFoundError, TransportError
 
 from shopsearch.errors import UnknownItems
 from shopsearch.events.model import Event
 from shopsearch.indexer.mapping import load_mapping
 from shopsearch.relevance.profile import Behaviour
 from shopsearch.relevance.scoring import weighted_unit_mean
-from shopsearch.users.behaviour import Touch, accumulate, direction
+from shopsearch.users.behaviour import Touch, accumulate, direction, sequence
 from shopsearch.vector_codec import pack, unpack
 
 MAX_PURCHASED = 1000  # remembered purchases (for-you leaves them out)
+MAX_RECENT = 50  # newest carted or bought products, in time order: the sequence the fused rail reads
+SEQUENCE_TYPES = ("cart", "purchase")
 
 
 class UserProfileStore:
@@ -104,9 +106,12 @@ class UserProfileStore:
         return self._read_many([user_id]).get(user_id)
 
     def _read_many(self, user_ids: list[str]) -> dict[str, tuple[dict[str, Any], tuple[int, int]]]:
-        if not user_ids or not self.client.indices.exists(index=self.index):
+        if not user_ids:
             return {}
-        docs = self.client.mget(index=self.index, body={"ids": user_ids})["docs"]
+        try:  # no existence check first: it was a round trip on every personalised request
+            docs = self.client.mget(index=self.index, body={"ids": user_ids})["docs"]
+        except NotFoundError:  # no profile written yet
+            return {}
         return {d["_id"]: (d["_source"], (d["_seq_no"], d["_primary_term"])) for d in docs if d.get("found")}
 
     def _write(self, user_id: str, doc: dict[str, Any]) -> None:
@@ -152,4 +157,15 @@ def _folded(doc: dict[str, Any], events: list[Event], vectors: dict[str, np.ndar
                                                                    if e.type == "purchase")]))
     vector = direction(acc)
     return {"acc": pack(acc), "ref_time": ref.isoformat(), "vector": vector, "event_counts": dict(counts),
-            "purchased": bought[-MAX_PURCHASED:]}
+            "purchased": bought[-MAX_PURCHASED:], "recent": _recent(doc.get("recent") or [], events)}
+
+
+def _recent(kept: list[dict[str, str]], events: list[Event]) -> list[dict[str, str]]:
+    """The newest carted or bought products in time order, each once (at its latest time)."""
+    seen = [(item["id"], datetime.fromisoformat(item["ts"])) for item in kept]
+    seen += [(e.product_id, e.ts) for e in events if e.type in SEQUENCE_TYPES and e.ts]
+    return [{"id": key, "ts": ts.isoformat()} for key, ts in sequence(seen)[-MAX_RECENT:]]
+
+
+def recent_ids(profile: dict[str, Any]) -> list[str]:
+    return [item["id"] for item in profile.get("recent") or []]

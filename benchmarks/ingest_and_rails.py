@@ -1,7 +1,7 @@
 """Events benchmark on loopback: ingestion (batched and single, durable), event-to-search latency,
 and recommendation latency. Needs the engine with the sample index (`./run demo`):
 
-    python benchmarks/events.py [--events 5000] [--requests 200]
+    python benchmarks/ingest_and_rails.py [--events 5000] [--requests 200]
 
 Events are acknowledged only after OpenSearch has written them to its translog (durable), and the
 user's profile is written with refresh=true, so the next search sees it.
