@@ -174,3 +174,19 @@ def test_diversity_spreads_a_page_over_more_kinds(shop) -> None:
     assert ids(plain)[0] == ids(diverse)[0]  # the best match still leads
     assert len({h["category"] for h in diverse["hits"]}) >= len({h["category"] for h in plain["hits"]})
     assert ids(diverse) != ids(plain)
+
+
+def test_an_api_worker_encodes_with_one_thread_unless_told_otherwise(shop, tiny_bert_dir: Path) -> None:
+    """Each worker's torch threads spinning for all cores made overlapping blended searches collapse."""
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        settings = shop["settings"].model_copy(update={"model": shop["settings"].model.model_copy(
+            update={"path": tiny_bert_dir})})
+        assert create_app(settings).extensions["shopsearch"].encoder.threads == 1
+        assert torch.get_num_threads() == 1
+        told = settings.model_copy(update={"model": settings.model.model_copy(update={"threads": 2})})
+        assert create_app(told).extensions["shopsearch"].encoder.threads == 2
+    finally:
+        torch.set_num_threads(before)

@@ -140,6 +140,10 @@ class ApiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=2, ge=1)
+    # Torch threads per API worker for query encoding (model.threads, when set, wins). One: a query is
+    # a few tokens, and each worker's threads spinning for cores that the other workers and the engine
+    # need made the blended search collapse as soon as requests overlapped.
+    encoder_threads: int = Field(default=1, ge=1)
 
 
 class Settings(BaseSettings):

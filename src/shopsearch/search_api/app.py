@@ -13,6 +13,7 @@ from shopsearch.config import Settings, load_settings
 from shopsearch.encoder import Encoder
 from shopsearch.events.ingest import EventIngest
 from shopsearch.events.store import EventStore
+from shopsearch.indexer.service import encoder_from
 from shopsearch.recommend.rails import Recommender
 from shopsearch.recommend.store import RecsStore
 from shopsearch.relevance.searcher import searcher_from
@@ -29,6 +30,9 @@ def create_app(settings: Settings | None = None, *, client: OpenSearch | None = 
     settings = settings or load_settings()
     app = OpenAPI(__name__, info=Info(title="shopsearch", version=__version__), doc_prefix="/docs",
                   validation_error_status=400, validation_error_callback=bad_parameter)
+    if encoder is None:
+        threads = settings.model.threads or settings.api.encoder_threads
+        encoder = encoder_from(settings.model_copy(update={"model": settings.model.model_copy(update={"threads": threads})}))
     searcher = searcher_from(settings, client, encoder)
     client, encoder = searcher.client, searcher.encoder
     users_store = UserProfileStore(client, settings.api.users_index, settings.api.users_mapping,
