@@ -42,10 +42,10 @@ def _experiment(settings: Settings, users: int, factors: int, iterations: int, s
     click.echo("reading the catalog's vectors and the events ...")
     ids, texts = catalog_vectors(ingest.store.client, settings.index.alias, copy_field)
     histories = histories_from_events(ingest.store.scan(types=SEQUENCE_TYPES))
-    if sum(len(items) >= MIN_LENGTH for items in histories.values()) < 2:
+    usable = sum(len(items) >= MIN_LENGTH for items in histories.values())
+    if usable < 2:
         raise ShopsearchError(f"too few shoppers with {MIN_LENGTH} or more carted or bought products in "
-                              f"{settings.api.events_stream} to train on (need 2, have "
-                              f"{sum(len(items) >= MIN_LENGTH for items in histories.values())})")
+                              f"{settings.api.events_stream} to train on (need 2, have {usable})")
     factor_params = FactorParams(factors=factors, iterations=iterations, seed=seed)
     began = time.perf_counter()
     found = holdout_experiment(histories, ids, texts, SequenceParams(), factor_params,
