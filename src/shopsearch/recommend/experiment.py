@@ -174,7 +174,6 @@ def unit_mean_profiles(ids: list[str], texts: np.ndarray | None,
 @dataclass
 class Experiment:
     weights: dict[str, float]
-    fit_quality: dict
     rows: dict[str, dict[str, float]]
     gains: dict[str, np.ndarray]  # rail -> per-shopper NDCG@10 (hit when > 0)
     fitted_on: int
@@ -194,8 +193,8 @@ def holdout_experiment(histories: dict[str, list[str]], ids: list[str], texts: n
     fit_users, report_users = chosen[:half], chosen[half:]
     profiles = unit_mean_profiles(ids, texts, held.train)
     scored_fit = score_users(sources, fit_users, held.train, held.targets, profiles, params, "features (fit)")
-    weights, quality = fit_weights([(s.features, s.target) for s in scored_fit], params.weights)
+    weights, _ = fit_weights([(s.features, s.target) for s in scored_fit], params.weights)
     scored = score_users(sources, report_users, held.train, held.targets, profiles, params, "features (report)")
     counts = {key: float(c) for key, c in zip(model.ids, model.counts) if c > 0}
     rows, gains = report(scored, held.targets, weights, counts, len(ids))
-    return Experiment(weights, quality, rows, gains, len(fit_users), len(report_users))
+    return Experiment(weights, rows, gains, len(fit_users), len(report_users))

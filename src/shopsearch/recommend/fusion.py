@@ -139,14 +139,17 @@ def _dots(vector: np.ndarray | None, rows: list[np.ndarray | None]) -> np.ndarra
     return np.array([float(np.dot(vector, row)) if row is not None else 0.0 for row in rows])
 
 
+def _vector(weights: dict[str, float]) -> np.ndarray:
+    return np.array([weights.get(name, 0.0) for name in FEATURES])
+
+
 def blend(features: np.ndarray, weights: dict[str, float]) -> np.ndarray:
-    return features @ np.array([weights.get(name, 0.0) for name in FEATURES])
+    return features @ _vector(weights)
 
 
 def reason(features: np.ndarray, weights: dict[str, float]) -> str:
     """The feature that added most to this candidate's score."""
-    contributions = features * np.array([weights.get(name, 0.0) for name in FEATURES])
-    return FEATURES[int(np.argmax(contributions))]
+    return FEATURES[int(np.argmax(features * _vector(weights)))]
 
 
 # --- learning the weights -----------------------------------------------------------------------
@@ -156,7 +159,7 @@ def hits_at(groups: Sequence[tuple[np.ndarray, int]], weights: dict[str, float],
     """Per shopper: 1/log2(rank + 2) when the held-out item is in the top k, else 0 (NDCG@k with one
     relevant item); a shopper whose item is not among the candidates scores 0."""
     gains = np.zeros(len(groups))
-    w = np.array([weights.get(name, 0.0) for name in FEATURES])
+    w = _vector(weights)
     for i, (features, target) in enumerate(groups):
         if target < 0:
             continue

@@ -58,7 +58,7 @@ class Recommender:
         products = sources.products([*(fused.keys[i] for i in best), *because], fields)
         best = [i for i in best if fused.keys[i] in products]
         texts = np.array([unpack(products[fused.keys[i]].pop(self.copy_field)) for i in best]) if diverse else None
-        best_score = blend(fused.features[best], params.weights)
+        best_score = score[best]
         picked = mmr(best_score, texts, profile.spec.diversity, size) if diverse else list(range(len(best)))[:size]
         items = []
         for p in picked:

@@ -201,12 +201,7 @@ class EngineSources:
 
 
 def _profile_scored(body: dict[str, Any], profile: np.ndarray | None) -> dict[str, Any]:
-    """The same hits, each scored by its text vector's cosine with the profile (knn_score script)."""
-    if profile is None:
-        return body
-    script = {"source": "knn_score", "lang": "knn",
-              "params": {"field": TEXT_FIELD, "query_value": profile.tolist(), "space_type": "cosinesimil"}}
-    return {**body, "query": {"script_score": {"query": body["query"], "script": script}}}
+    return Q.cosine_scored(body, profile.tolist() if profile is not None else None, TEXT_FIELD)
 
 
 def _not(exclude: set[str]) -> list[dict[str, Any]]:

@@ -55,14 +55,18 @@ def doc_values_only(body: dict[str, Any], fields: list[str]) -> dict[str, Any]:
     return {**body, "_source": False, "stored_fields": "_none_", "docvalue_fields": fields}
 
 
-def ids_search(ids: list[str], vector: list[float] | None = None, vector_field: str | None = None) -> dict[str, Any]:
-    """These documents; with a vector, each scored by its cosine inside the engine (see `cosine_of`)."""
-    query: dict[str, Any] = {"ids": {"values": ids}}
-    if vector is not None:
-        script = {"source": "knn_score", "lang": "knn",
-                  "params": {"field": vector_field, "query_value": vector, "space_type": "cosinesimil"}}
-        query = {"script_score": {"query": query, "script": script}}
-    return {"size": len(ids), "query": query}
+def ids_search(ids: list[str]) -> dict[str, Any]:
+    return {"size": len(ids), "query": {"ids": {"values": ids}}}
+
+
+def cosine_scored(body: dict[str, Any], vector: list[float] | None, vector_field: str) -> dict[str, Any]:
+    """The same hits, each scored inside the engine by its `vector_field`'s cosine with the vector
+    (the k-NN `knn_score` script; see `cosine_of`); no vector leaves the body as it is."""
+    if vector is None:
+        return body
+    script = {"source": "knn_score", "lang": "knn",
+              "params": {"field": vector_field, "query_value": vector, "space_type": "cosinesimil"}}
+    return {**body, "query": {"script_score": {"query": body["query"], "script": script}}}
 
 
 def cosine_of(score: float) -> float:
