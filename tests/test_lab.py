@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 from ranx import Qrels, Run, evaluate
 
@@ -25,7 +26,8 @@ def test_csv_judgments_with_users(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("text", "message"), [
     ("query,product_id\nx,y\n", r"j.csv:1: missing column\(s\) grade"),
-    ("query,product_id,grade\nx,K0,3\nx,K1,7\n", r"j.csv:3: grade must be 0-3, got '7'"),
+    ("query,product_id,grade\nx,K0,3\nx,K1,2.5\n", r"j.csv:3: grade must be a whole number >= 0, got '2.5'"),
+    ("query,product_id,grade\nx,K0,-1\n", r"j.csv:2: grade must be a whole number >= 0, got '-1'"),
     ("query,product_id,grade\nx,,3\n", r"j.csv:2: query and product_id must not be empty"),
 ])  # fmt: skip
 def test_csv_errors_name_the_line(tmp_path: Path, text: str, message: str) -> None:
@@ -35,10 +37,16 @@ def test_csv_errors_name_the_line(tmp_path: Path, text: str, message: str) -> No
         load_csv(path)
 
 
+def test_any_whole_number_grade_scale(tmp_path: Path) -> None:
+    path = tmp_path / "fine.csv"
+    path.write_text("query,product_id,grade\ndrill,A,10\ndrill,B,7\ndrill,C,0\n")
+    assert load_csv(path).qrels == {"drill": {"A": 10, "B": 7, "C": 0}}
+
+
 def test_esci_labels_map_to_grades(tmp_path: Path) -> None:
     path = tmp_path / "esci.csv"
     path.write_text("query,product_id,esci_label\nshoe,A,E\nshoe,B,S\nshoe,C,I\nshoe,D,X\n")
-    with pytest.raises(JudgmentError, match="esci.csv:5: grade must be 0-3 or one of E,S,C,I"):
+    with pytest.raises(JudgmentError, match="esci.csv:5: grade must be a whole number >= 0 or one of E,S,C,I"):
         load_csv(path, ESCI_GRADES, "esci_label")
     path.write_text("query,product_id,esci_label\nshoe,A,E\nshoe,B,S\nshoe,C,I\n")
     assert load_csv(path, ESCI_GRADES, "esci_label").qrels == {"shoe": {"A": 3, "B": 2, "C": 0}}
@@ -190,3 +198,49 @@ def test_adam_fit_learns_which_signal_orders_the_grades() -> None:
     assert fitted["good"] > fitted["noise"] >= 0
     qids = list(judged.queries)
     assert tune.ndcg(judged, features, qids, fitted) > tune.ndcg(judged, features, qids, start)
+
+
+def test_graded_examples_and_the_rerank_score() -> None:
+    from shopsearch.lab.finetune import Example, Mined, examples_from, rerank_ndcg
+
+    texts = {"A": "red drill", "B": "blue hose", "C": "drill bits", "D": "green hose"}
+    mined = [Mined("drill", {"A": 3, "C": 1, "B": 0}, ["B", "D"], ["C", "A", "B", "D"])]
+    assert examples_from(mined, texts) == [Example("drill", "red drill", ("blue hose", "green hose"), 1.0),
+                                           Example("drill", "drill bits", ("blue hose", "green hose"), 1 / 3)]
+    # An encoder that puts "red drill" next to the query and everything else away from it: ideal order.
+    axes = {"drill": [1, 0], "red drill": [1, 0], "drill bits": [0.6, 0.8], "blue hose": [0, 1], "green hose": [0, 1]}
+    assert rerank_ndcg(lambda batch: np.array([axes[t] for t in batch], dtype=float), mined, texts) == 1.0
+    backwards = {**axes, "red drill": [0, 1], "blue hose": [1, 0]}
+    assert rerank_ndcg(lambda batch: np.array([backwards[t] for t in batch], dtype=float), mined, texts) < 0.7
+
+
+def test_hard_negatives_weigh_in_and_a_bad_epoch_is_not_kept(tiny_bert_dir: Path, tmp_path: Path) -> None:
+    from shopsearch.lab.finetune import Example, train
+
+    examples = [Example(f"{w} thing", f"a {w} product", (f"a {v} product",), 1.0 if i % 2 else 0.5)
+                for i, (w, v) in enumerate(zip(("red", "blue", "green", "black"), ("blue", "green", "black", "red")))]
+    scores = iter([0.5, 0.4, 0.9])
+    run = train(tiny_bert_dir, examples * 2, tmp_path / "m", epochs=3, batch_size=4, lr=1e-3,
+                validate=lambda encode: (encode(["x"]).shape == (1, 32)) * next(scores), patience=1)
+    assert run.epoch_scores == [0.5, 0.4] and run.best_epoch == 1  # stopped after one epoch without gain
+    assert (tmp_path / "m" / "config.json").is_file() and (tmp_path / "m" / "tokenizer.json").is_file()
+
+
+@pytest.mark.engine
+def test_finetune_on_judgments_mines_negatives_and_keeps_the_best_epoch(shop, tmp_path: Path) -> None:
+    from shopsearch.lab.finetune import mine, run_judged
+
+    searcher = shop["app"].extensions["shopsearch"].searcher
+    judged = Judgments()
+    for query, graded in {"chef knife": {"K0": 2, "K2": 0}, "frying pan": {"C1": 2}, "running shoes": {"R0": 2},
+                          "tent": {"T0": 2}, "earbuds": {"H1": 2}, "headphones": {"H0": 2, "H2": 1},
+                          "skillet": {"C0": 2}, "dutch oven": {"C2": 2}, "bread knife": {"K2": 2}}.items():
+        judged.queries[query] = query
+        for product, grade in graded.items():
+            judged.add(query, product, grade)
+    [knife] = mine(searcher, judged, ["chef knife"], per_query=2, skip=3)
+    assert knife.negatives[0] == "K2" and "K0" not in knife.negatives and len(knife.negatives) == 2
+    summary = run_judged(shop["settings"], judged, out=tmp_path / "model", epochs=2, batch_size=4, held_out=0.2,
+                         validation_queries=5)
+    assert "graded examples" in summary and "kept epoch" in summary
+    assert "NDCG@10" in (tmp_path / "model" / "README.md").read_text()

@@ -14,7 +14,7 @@ from shopsearch.config import MAPPINGS_DIR
 from shopsearch.errors import ConfigError
 from shopsearch.plugins.base import Candidates, Context
 from shopsearch.relevance import query as Q
-from shopsearch.relevance.profile import ProfileSet, load_profile
+from shopsearch.relevance.profile import ProfileSet, RelevanceProfile, load_profile
 from shopsearch.relevance.scoring import cheaper_term, minmax, rrf, sales_term, weighted_unit_mean
 from shopsearch.relevance.searcher import SearchRequest, blend
 
@@ -51,11 +51,11 @@ def _candidates() -> Candidates:
 
 def test_blend_adds_weighted_signals_and_drops_the_absent_user() -> None:
     profile = load_profile(DEFAULT)
-    context = Context(query_vector=np.array([0.6, 0.8]), user_vector=None)
+    context = Context(query_vector=np.array([0.6, 0.8]), user_vector=None)  # no query text: no coverage
     scores, parts = blend(profile, _candidates(), context)
     assert set(parts) == {"text", "semantic", "business"}
     assert scores == pytest.approx(sum(parts.values()))
-    assert parts["text"].tolist() == pytest.approx([1.0, 1 / 3, 0.0])  # min-max of BM25 (3, 1, absent=0)
+    assert parts["text"].tolist() == pytest.approx([0.6, 0.6 / 3, 0.0])  # 0.6 x min-max of BM25 (3, 1, absent=0)
     with_user = blend(profile, _candidates(), Context(np.array([0.6, 0.8]), np.array([0.0, 1.0])))[1]
     assert with_user["personal"].tolist() == pytest.approx([0.0, 0.5, 0.4])  # α = 0.5 times cos
 
@@ -63,7 +63,7 @@ def test_blend_adds_weighted_signals_and_drops_the_absent_user() -> None:
 def test_shipped_profiles_load() -> None:
     profiles = ProfileSet(MAPPINGS_DIR / "profiles")
     assert {"default", "bm25", "semantic"} <= set(profiles.names())
-    assert [s.name for s in profiles.get(None).signals] == ["text", "semantic", "personal", "business"]
+    assert [s.name for s in profiles.get(None).signals] == ["text", "semantic", "coverage", "personal", "business"]
 
 
 @pytest.mark.parametrize(("edit", "message"), [
@@ -97,6 +97,9 @@ def test_filters_and_match_query_bodies() -> None:
     match = Q.match_query("chef knife", [0.1, 0.2], profile, clauses, "embedding")
     text, knn = match["bool"]["should"]
     assert text["multi_match"]["query"] == "chef knife" and "title^3" in text["multi_match"]["fields"]
+    typo_tolerant = RelevanceProfile("typos", profile.spec.model_copy(update={"fuzzy": 0.5}), profile.signals)
+    exact, typo = Q.text_query("chef knife", typo_tolerant)["bool"]["should"]
+    assert exact == text and typo["multi_match"]["fuzziness"] == "AUTO" and typo["multi_match"]["boost"] == 0.5
     assert knn == {"knn": {"embedding": {"vector": [0.1, 0.2], "k": 50, "filter": {"bool": {"filter": clauses}}}}}
     assert match["bool"]["filter"] == clauses and match["bool"]["minimum_should_match"] == 1
     assert Q.match_query("", None, profile, [], "embedding") == {"match_all": {}}

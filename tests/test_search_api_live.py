@@ -49,7 +49,7 @@ def test_chinese_query(shop) -> None:
 def test_explain_contributions_add_up_to_the_score(shop) -> None:
     result = search(shop["http"], q="kitchen knife", explain="true", size=8)
     for hit in result["hits"]:
-        assert set(hit["explain"]) == {"text", "semantic", "business"}  # no user: no personal term
+        assert set(hit["explain"]) == {"text", "semantic", "coverage", "business"}  # no user: no personal term
         assert sum(hit["explain"].values()) == pytest.approx(hit["score"], abs=1e-5)
     assert [h["score"] for h in result["hits"]] == sorted((h["score"] for h in result["hits"]), reverse=True)
 

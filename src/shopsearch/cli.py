@@ -12,7 +12,7 @@ from shopsearch.engine.commands import engine
 from shopsearch.errors import ShopsearchError
 from shopsearch.events.commands import cf_group, events, profiles
 from shopsearch.indexer.commands import index
-from shopsearch.lab.commands import eval_command, finetune_command, tune_command
+from shopsearch.lab.commands import eval_command, finetune_command, learn_command, tune_command
 from shopsearch.recommend.commands import recs
 from shopsearch.search_api.commands import serve
 
@@ -52,6 +52,7 @@ cli.add_command(cf_group)
 cli.add_command(recs)
 cli.add_command(eval_command)
 cli.add_command(tune_command)
+cli.add_command(learn_command)
 cli.add_command(finetune_command)
 
 

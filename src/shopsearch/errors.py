@@ -37,6 +37,10 @@ class SearchUnavailable(ShopsearchError, RuntimeError):
     """OpenSearch cannot serve the request (down, timing out, alias missing): the API answers 503."""
 
 
+class VectorSpaceMismatch(SearchUnavailable):
+    """The index holds vectors of another model than the one encoding the queries: cosines would be noise."""
+
+
 class UnknownItems(ShopsearchError, ValueError):
     """Product ids that are not in the catalog; ``ids`` lists them."""
 

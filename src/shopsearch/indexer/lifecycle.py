@@ -64,6 +64,15 @@ def rollback(client: OpenSearch, alias: str) -> tuple[str, str]:
     return current[0], older[-1]
 
 
+def serving_models(client: OpenSearch, alias: str) -> set[str]:
+    """The model ids recorded in the _meta of the indices the alias serves (empty: no alias, no record)."""
+    try:
+        mappings = client.indices.get_mapping(index=alias)
+    except NotFoundError:
+        return set()
+    return {m["mappings"].get("_meta", {}).get("model_id") for m in mappings.values()} - {None}
+
+
 def describe(client: OpenSearch, alias: str) -> dict[str, Any]:
     """Aliases, indices, doc counts, model and mapping version, for `index status`."""
     names = managed_indices(client, alias)

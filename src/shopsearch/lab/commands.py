@@ -112,6 +112,46 @@ def tune_command(settings: Settings, judgments: Path | None, queries: Path | Non
     click.echo(f"wrote {out}")
 
 
+@click.command("learn")
+@judgment_options
+@click.option("--clicks", is_flag=True, help="Learn from the click log instead (IPW-corrected for position).")
+@click.option("--profile", "base", default="default", show_default=True, help="Profile whose candidates to rank.")
+@click.option("--name", default="learned", show_default=True,
+              help="Writes <name>.yaml (ranker), <name>.lgb.txt and <name>-linear.yaml to the profiles directory.")
+@click.option("--held-out", default=0.2, show_default=True, type=click.FloatRange(0.05, 0.5),
+              help="Share of the queries kept aside and only measured.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("learn"), show_default=True,
+              help="Report, run files and plots.")
+@click.option("--plot", is_flag=True, help="Write metrics.png and deltas.png (ranker vs baseline) to --out.")
+@click.pass_obj
+def learn_command(settings: Settings, judgments: Path | None, queries: Path | None, grade_map: str | None,
+                  grade_column: str, clicks: bool, base: str, name: str, held_out: float, out: Path,
+                  plot: bool) -> None:
+    """Learn relevance from judgments or clicks: fit the linear blend and a LambdaMART ranker on the
+    training queries, write both as profiles, and compare them with BM25 on the held-out queries."""
+    from shopsearch.lab import evaluate
+    from shopsearch.lab.learn import learn
+    from shopsearch.relevance.searcher import searcher_from
+
+    if clicks and judgments:
+        raise click.UsageError("give --judgments FILE or --clicks, not both")
+    judged = _click_judgments(settings) if clicks else load_judgments(judgments, queries, grade_map, grade_column)
+    source = " from the click log" if clicks else f" from {judgments.name}"
+    result = learn(searcher_from(settings), judged, base=base, name=name, held_out=held_out, note=source)
+    evaluate.write_outputs(out, result.runs, result.report)
+    click.echo(f"{len(result.train)} training queries, {len(result.held_out)} held out; on the held-out queries:")
+    click.echo(evaluate.table(result.report))
+    baseline = result.profiles[0]
+    for other in result.profiles[1:]:
+        p = result.report["p_values"][other][baseline]["ndcg@10"]
+        ratio = result.report["scores"][other]["ndcg@10"] / max(result.report["scores"][baseline]["ndcg@10"], 1e-12)
+        click.echo(f"{other:>16} ndcg@10 {ratio:.3f} x {baseline} (paired t-test p = {p:.2g})")
+    click.echo("ranker leans on: " + ", ".join(f"{n} {share:.0%}" for n, share in result.importance[:6]))
+    if plot:
+        evaluate.plot(judged.only(result.held_out), [result.runs[-1], result.runs[0]], out)
+    click.echo(f"wrote profiles {name}.yaml and {name}-linear.yaml; report in {out}/")
+
+
 def _click_judgments(settings: Settings) -> Judgments:
     from shopsearch.client import create_client
     from shopsearch.events.store import EventStore
@@ -128,17 +168,28 @@ def _click_judgments(settings: Settings) -> Judgments:
 @click.option("--pairs", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV of query,product_id pairs.")
 @click.option("--clicks", is_flag=True, help="Use the click log: events with a query (click, cart, purchase).")
+@judgment_options
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="New model directory.")
-@click.option("--epochs", default=1, show_default=True)
+@click.option("--epochs", type=click.IntRange(1), help="Default: 3 with --judgments (it stops early), else 1.")
 @click.option("--batch-size", default=32, show_default=True)
-@click.option("--max-pairs", default=3000, show_default=True, help="Distinct pairs used at most.")
+@click.option("--max-pairs", default=3000, show_default=True, help="Distinct pairs (or judged examples) used at most.")
+@click.option("--hard-negatives", default=3, show_default=True, type=click.IntRange(0),
+              help="With --judgments: mined negatives per query (judged 0, or unjudged below the top 10).")
 @click.pass_obj
-def finetune_command(settings: Settings, pairs: Path | None, clicks: bool, out: Path, epochs: int,
-                     batch_size: int, max_pairs: int) -> None:
-    """Fine-tune the encoder on (query, product) pairs; print held-out NDCG@10 before and after."""
+def finetune_command(settings: Settings, pairs: Path | None, clicks: bool, judgments: Path | None,
+                     queries: Path | None, grade_map: str | None, grade_column: str, out: Path, epochs: int | None,
+                     batch_size: int, max_pairs: int, hard_negatives: int) -> None:
+    """Fine-tune the encoder on (query, product) pairs, or on graded judgments with hard negatives
+    (the training queries of `learn`'s split only); print held-out NDCG@10 before and after."""
     from shopsearch.lab import finetune
 
-    if bool(pairs) == clicks:
-        raise click.UsageError("give exactly one of --pairs FILE or --clicks")
-    report = finetune.run(settings, pairs, epochs=epochs, batch_size=batch_size, max_pairs=max_pairs, out=out)
+    if sum((bool(pairs), clicks, bool(judgments))) != 1:
+        raise click.UsageError("give exactly one of --pairs FILE, --clicks or --judgments FILE")
+    if judgments:
+        judged = load_judgments(judgments, queries, grade_map, grade_column)
+        report = finetune.run_judged(settings, judged, out=out, epochs=epochs or 3, batch_size=batch_size,
+                                     max_examples=max_pairs, negatives=hard_negatives, source=judgments.name)
+    else:
+        report = finetune.run(settings, pairs, epochs=epochs or 1, batch_size=batch_size, max_pairs=max_pairs,
+                              out=out)
     click.echo(report)

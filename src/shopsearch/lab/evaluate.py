@@ -78,10 +78,10 @@ def write_outputs(out: Path, runs: list[Run], result: dict[str, Any]) -> None:
 
 def table(result: dict[str, Any]) -> str:
     metrics, names = result["metrics"], list(result["scores"])
-    lines = [f"{'profile':12}" + "".join(f"{m:>14}" for m in metrics)]
+    lines = [f"{'profile':16}" + "".join(f"{m:>14}" for m in metrics)]
     for name in names:
         cells = "".join(f"{result['scores'][name][m]:>13.4f}{'*' if result['winners'][m] == name else ' '}"
                         for m in metrics)
-        lines.append(f"{name:12}{cells}")
+        lines.append(f"{name:16}{cells}")
     lines.append(f"* best per metric; {result['queries']} queries; paired t-tests in report.json")
     return "\n".join(lines)

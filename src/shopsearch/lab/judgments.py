@@ -1,7 +1,8 @@
 """Judgment files: TREC qrels (+ a queries file), CSV, and public product-search label layouts.
 
-Grades are 0-3: 3 exactly what was asked for, 2 a close substitute, 1 related (same category),
-0 not relevant. Every parse error names the file and the line.
+Grades are whole numbers from 0 (not relevant) up, on whatever scale the shop judges with: ESCI's
+0-3, Home Depot's 0-2, or a finer 0-10. Gains are linear in the grade (NDCG counts a 3 three times a
+1). Every parse error names the file and the line.
 """
 
 from __future__ import annotations
@@ -28,14 +29,21 @@ class Judgments:
     def add(self, qid: str, product_id: str, grade: int) -> None:
         self.qrels.setdefault(qid, {})[product_id] = grade
 
+    def only(self, qids: list[str]) -> Judgments:
+        """The same judgments restricted to some queries (a training or held-out part)."""
+        keep = set(qids)
+        return Judgments({q: t for q, t in self.queries.items() if q in keep},
+                         {q: g for q, g in self.qrels.items() if q in keep},
+                         {q: u for q, u in self.users.items() if q in keep})
+
 
 def _grade(raw: str, where: str, grade_map: dict[str, int] | None = None) -> int:
     value = raw.strip()
     if grade_map is not None and value in grade_map:
         return grade_map[value]
-    if not value.lstrip("-").isdigit() or not 0 <= int(value) <= 3:
-        raise JudgmentError(f"{where}: grade must be 0-3{' or one of ' + ','.join(grade_map) if grade_map else ''},"
-                            f" got {raw!r}")
+    if not value.isdigit():
+        raise JudgmentError(f"{where}: grade must be a whole number >= 0"
+                            f"{' or one of ' + ','.join(grade_map) if grade_map else ''}, got {raw!r}")
     return int(value)
 
 

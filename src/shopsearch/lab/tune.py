@@ -29,19 +29,24 @@ class QueryFeatures:
     values: dict[str, np.ndarray]
 
 
-def split(judged: Judgments, held_out: float = 0.34) -> tuple[list[str], list[str]]:
-    """A stable split by a hash of the query id (the same on every machine and run)."""
+def split(judged: Judgments, held_out: float = 0.34, qids: list[str] | None = None,
+          salt: str = "") -> tuple[list[str], list[str]]:
+    """A stable split of the query ids (all, or `qids`) by a hash (the same on every machine and run);
+    another `salt` splits the same ids independently (e.g. a validation part inside the training part)."""
     def bucket(qid: str) -> float:
-        return int(hashlib.sha256(qid.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+        return int(hashlib.sha256((salt + qid).encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
 
-    train = [q for q in judged.queries if bucket(q) >= held_out]
-    return train, [q for q in judged.queries if bucket(q) < held_out]
+    qids = list(judged.queries) if qids is None else qids
+    return [q for q in qids if bucket(q) >= held_out], [q for q in qids if bucket(q) < held_out]
 
 
-def collect(searcher: Searcher, judged: Judgments, profile: str) -> dict[str, QueryFeatures]:
+def collect(searcher: Searcher, judged: Judgments, profile: str, qids: list[str] | None = None
+            ) -> dict[str, QueryFeatures]:
     features = {}
-    for qid, text in tqdm(judged.queries.items(), desc="collecting features", unit="query", disable=None):
-        candidates, values = searcher.features(SearchRequest(q=text, profile=profile, user_id=judged.users.get(qid)))
+    for qid in tqdm(list(judged.queries) if qids is None else qids, desc="collecting signal values", unit="query",
+                    disable=None):
+        request = SearchRequest(q=judged.queries[qid], profile=profile, user_id=judged.users.get(qid))
+        candidates, values = searcher.features(request)
         features[qid] = QueryFeatures(candidates.ids, values)
     return features
 

@@ -33,12 +33,13 @@ class Candidates:
 
 @dataclass(frozen=True)
 class Context:
-    """What the request knows: the query vector, the user's profile vector, the fusion settings."""
+    """What the request knows: the query vector, the user's profile vector, the fusion settings, the query."""
 
     query_vector: np.ndarray | None
     user_vector: np.ndarray | None
     normalization: str = "minmax"
     rrf_k: int = 60
+    query: str = ""
 
 
 class SignalParams(BaseModel):
@@ -65,6 +66,10 @@ class Signal(ABC):
     @abstractmethod
     def values(self, candidates: Candidates, context: Context) -> np.ndarray | None:
         """One value per candidate (before the weight), or None when the signal does not apply."""
+
+    def contributions(self, candidates: Candidates, context: Context) -> dict[str, np.ndarray] | None:
+        """How the value of each candidate splits into named parts (for `explain`), if the signal can say."""
+        return None
 
     def engine_script(self) -> dict[str, Any] | None:
         """A painless script computing the same value inside OpenSearch (for browse), if the signal has one."""

@@ -1,13 +1,16 @@
-"""The built-in signals: text (BM25), semantic (query vector), personal (user vector), business."""
+"""The built-in signals: text (BM25), semantic (query vector), coverage (query terms in the product's
+words), personal (user vector), business, and ltr (a LambdaMART ranker trained by `shopsearch learn`)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from shopsearch.plugins.base import Candidates, Context, Signal, SignalParams
+from shopsearch.relevance import features, text
 from shopsearch.relevance.scoring import cheaper_term, cosine, minmax, rrf, sales_term
 
 
@@ -36,6 +39,28 @@ class SemanticSignal(Signal):
         if context.normalization == "rrf":
             return rrf(candidates.knn_rank, context.rrf_k)
         return minmax(cosine(candidates.vectors, context.query_vector))
+
+
+class CoverageParams(SignalParams):
+    fields: list[Literal["title", "brand", "category"]] = Field(default=["title", "brand", "category"], min_length=1)
+    fuzzy: bool = Field(default=True, description="A word 80% like the query's (a typo) or two joined count too.")
+
+
+class CoverageSignal(Signal):
+    """The share of the query's content terms (sizes and units spelled one way) found in the product's
+    title, brand and category: BM25 alone lets one rare word outrank a title that has every word."""
+
+    name = "coverage"
+    Params = CoverageParams
+    params: CoverageParams
+
+    def values(self, candidates: Candidates, context: Context) -> np.ndarray | None:
+        asked = text.content_terms(text.terms(context.query))
+        if not asked:
+            return None
+        measure = text.fuzzy_coverage if self.params.fuzzy else text.coverage
+        words = (" ".join(str(s.get(f) or "") for f in self.params.fields) for s in candidates.sources)
+        return np.array([measure(asked, text.terms(w)) for w in words])
 
 
 class PersonalSignal(Signal):
@@ -89,4 +114,58 @@ class BusinessSignal(Signal):
                 "params": {"ws": p.sales_weight, "wp": self._price_weight(), "cap": p.sales_cap, "scale": p.price_scale}}
 
 
-BUILTIN_SIGNALS: tuple[type[Signal], ...] = (TextSignal, SemanticSignal, PersonalSignal, BusinessSignal)
+class RankerParams(SignalParams):
+    model: Path = Field(description="LightGBM model file written by `shopsearch learn` (relative: to the profile).")
+
+    @field_validator("model")
+    @classmethod
+    def _exists(cls, value: Path, info: ValidationInfo) -> Path:
+        base = (info.context or {}).get("profile_dir")
+        path = value if value.is_absolute() or base is None else Path(base) / value
+        if not path.is_file():
+            raise ValueError(f"no ranker model at {path}")
+        return path
+
+
+class RankerSignal(Signal):
+    """A LambdaMART ranker (LightGBM) over the candidate features of relevance.features, min-max
+    scaled over the candidates; `explain` shows each feature's share (LightGBM's pred_contrib)."""
+
+    name = "ltr"
+    Params = RankerParams
+    params: RankerParams
+    needs_vectors = True
+
+    def __init__(self, params: RankerParams) -> None:
+        import lightgbm  # here, not at the top: a profile without a ranker never loads it
+
+        super().__init__(params)
+        try:
+            self.booster = lightgbm.Booster(model_file=str(params.model))
+        except lightgbm.basic.LightGBMError as exc:
+            raise ValueError(f"{params.model} is not a LightGBM model: {exc}") from None
+        if tuple(self.booster.feature_name()) != features.FEATURES:
+            raise ValueError(f"{params.model} was trained on other features; retrain it with `shopsearch learn`")
+
+    def values(self, candidates: Candidates, context: Context) -> np.ndarray | None:
+        if not context.query or not candidates.ids:
+            return None
+        return minmax(self._predict(features.extract(candidates, context)))
+
+    def _predict(self, matrix: np.ndarray, **options: bool) -> np.ndarray:
+        # One thread: a few hundred rows gain nothing from more, and API workers share the cores.
+        return self.booster.predict(matrix, num_threads=1, **options)
+
+    def contributions(self, candidates: Candidates, context: Context) -> dict[str, np.ndarray] | None:
+        """Each feature's part of the scaled value (pred_contrib over the raw score, scaled like it)."""
+        if not context.query or not candidates.ids:
+            return None
+        matrix = features.extract(candidates, context)
+        raw = self._predict(matrix)
+        spread = raw.max() - raw.min()
+        parts = self._predict(matrix, pred_contrib=True)[:, :-1] / (spread if spread > 1e-12 else 1.0)
+        return {name: parts[:, i] for i, name in enumerate(features.FEATURES) if np.any(parts[:, i])}
+
+
+BUILTIN_SIGNALS: tuple[type[Signal], ...] = (TextSignal, SemanticSignal, CoverageSignal, PersonalSignal,
+                                             BusinessSignal, RankerSignal)

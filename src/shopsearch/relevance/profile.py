@@ -45,6 +45,7 @@ class ProfileFile(BaseModel):
     normalization: Literal["minmax", "rrf"] = "minmax"
     rrf_k: int = Field(default=60, ge=1)
     fields: dict[str, float] = Field(min_length=1)
+    fuzzy: float = Field(default=0.0, ge=0, description="Boost of a typo-tolerant copy of the BM25 query; 0 off.")
     signals: dict[str, dict[str, Any]] = Field(min_length=1)
     behaviour: Behaviour = Field(default_factory=Behaviour)
     diversity: float = Field(default=0.0, ge=0, le=1, description="MMR trade-off: 0 off, 1 only novelty.")
@@ -80,10 +81,13 @@ def load_profile(path: Path) -> RelevanceProfile:
         if name not in registry:
             raise ConfigError(f"{path}: signals.{name}: unknown signal; available: {', '.join(sorted(registry))}")
         try:
-            signals.append(registry[name](registry[name].Params.model_validate(params or {})))
+            parsed = registry[name].Params.model_validate(params or {}, context={"profile_dir": path.parent})
+            signals.append(registry[name](parsed))
         except ValidationError as exc:
             err = exc.errors()[0]
             raise ConfigError(f"{path}: signals.{name}.{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        except ValueError as exc:  # a signal that cannot start (e.g. a ranker model of other features)
+            raise ConfigError(f"{path}: signals.{name}: {exc}") from None
     return RelevanceProfile(path.stem, spec, signals)
 
 

@@ -36,9 +36,15 @@ def filters(*, category: str | None = None, brand: str | None = None, price_min:
 
 
 def text_query(q: str, profile: RelevanceProfile) -> dict[str, Any]:
-    """multi_match over the profile's fields and boosts; the user's text is never parsed as syntax."""
+    """multi_match over the profile's fields and boosts; the user's text is never parsed as syntax.
+    With a `fuzzy` boost, a typo-tolerant copy also matches ("cieling fan"), scored below exact words."""
     fields = [f"{name}^{boost:g}" for name, boost in profile.spec.fields.items()]
-    return {"multi_match": {"query": q, "fields": fields, "type": "best_fields"}}
+    exact = {"multi_match": {"query": q, "fields": fields, "type": "best_fields"}}
+    if not profile.spec.fuzzy:
+        return exact
+    typo = {"multi_match": {"query": q, "fields": fields, "type": "best_fields", "fuzziness": "AUTO",
+                            "prefix_length": 1, "boost": profile.spec.fuzzy}}
+    return {"bool": {"should": [exact, typo]}}
 
 
 def knn_query(vector: list[float], k: int, field: str, clauses: list[dict[str, Any]]) -> dict[str, Any]:
@@ -93,9 +99,7 @@ def knn_search(vector: list[float], q: str, profile: RelevanceProfile, clauses: 
     k = profile.spec.candidates.knn
     query: dict[str, Any] = {"bool": {"must": [knn_query(vector, k, vector_field, clauses)]}}
     if q:
-        text = text_query(q, profile)
-        text["multi_match"].update({"_name": TEXT_MATCH, "boost": 0})
-        query["bool"]["should"] = [text]
+        query["bool"]["should"] = [{"bool": {"should": [text_query(q, profile)], "_name": TEXT_MATCH, "boost": 0}}]
     return {"size": k, "_source": _candidate_fields(profile, vector_copy_field), "query": query}
 
 

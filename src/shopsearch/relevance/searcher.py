@@ -7,6 +7,7 @@ business terms are then scored over the candidates with numpy.
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -16,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shopsearch.config import Settings
 from shopsearch.encoder import Encoder
-from shopsearch.errors import ConfigError, SearchUnavailable
+from shopsearch.errors import ConfigError, SearchUnavailable, VectorSpaceMismatch
+from shopsearch.indexer.lifecycle import serving_models
 from shopsearch.indexer.mapping import IndexMapping
 from shopsearch.plugins.base import Candidates, Context
 from shopsearch.relevance import facets
@@ -26,6 +28,7 @@ from shopsearch.relevance.scoring import mmr
 from shopsearch.vector_codec import unpack
 
 MAX_WINDOW = 10_000
+SPACE_CHECK_SECONDS = 30.0  # how long a check that the index and the encoder share a vector space holds
 
 
 class SearchRequest(BaseModel):
@@ -74,14 +77,36 @@ class Searcher:
         self.alias, self.users_index = alias, users_index
         self.vector_field, self.copy_field = mapping.vector_field, mapping.vector_copy_field
         self.query_vector = lru_cache(maxsize=query_cache_size)(self._encode_query)
+        self._space_checked_at = -SPACE_CHECK_SECONDS
 
     def _encode_query(self, normalized: str) -> np.ndarray:
         return self.encoder.encode_queries([normalized])[0]
 
+    def _vector_for(self, q: str, profile: RelevanceProfile) -> np.ndarray | None:
+        if not (q and profile.spec.candidates.knn):
+            return None
+        self.check_vector_space()
+        return self.query_vector(q)
+
+    def check_vector_space(self) -> None:
+        """Refuse to compare query vectors with item vectors of another model (e.g. after `index reindex
+        --model DIR` while this process still loads the old one); re-checked every SPACE_CHECK_SECONDS."""
+        now = time.monotonic()
+        if now - self._space_checked_at < SPACE_CHECK_SECONDS:
+            return
+        weights = self.encoder.model_id.rpartition("@")[2]  # the name part may differ, the content hash may not
+        others = {model for model in serving_models(self.client, self.alias) if model.rpartition("@")[2] != weights}
+        if others:
+            raise VectorSpaceMismatch(
+                f"the index behind {self.alias!r} holds vectors of {', '.join(sorted(others))} but queries are"
+                f" encoded with {self.encoder.model_id}: set model.path (SHOPSEARCH_MODEL_PATH) to that model,"
+                " or reindex with this one")
+        self._space_checked_at = now
+
     def search(self, request: SearchRequest) -> dict[str, Any]:
         profile = self.profiles.get(request.profile)  # KeyError: unknown profile
         q = normalize_query(request.q)
-        vector = self.query_vector(q) if q and profile.spec.candidates.knn else None
+        vector = self._vector_for(q, profile)
         clauses = request.filter_clauses()
         if q and request.sort == "relevance":
             return self._blended(request, profile, q, vector, clauses)
@@ -103,19 +128,25 @@ class Searcher:
                 "brands": [b["key"] for b in aggs.get("brand", {}).get("buckets", [])],
                 "categories": [b["key"] for b in aggs.get("category", {}).get("buckets", [])]}
 
-    def features(self, request: SearchRequest) -> tuple[Candidates, dict[str, np.ndarray]]:
-        """The candidates of a search and each signal's unweighted values (for learning the weights)."""
+    def candidates(self, request: SearchRequest) -> tuple[Candidates, Context]:
+        """The candidates of a relevance-ordered search and the context they are scored in (for learning)."""
         profile = self.profiles.get(request.profile)
         q = normalize_query(request.q)
-        vector = self.query_vector(q) if q and profile.spec.candidates.knn else None
+        vector = self._vector_for(q, profile)
         candidates, context, _ = self._retrieve(request, profile, q, vector, request.filter_clauses())
-        values = {s.name: s.values(candidates, context) for s in profile.signals} if candidates.ids else {}
-        return candidates, {name: np.asarray(v, dtype=np.float64) for name, v in values.items() if v is not None}
+        return candidates, context
+
+    def features(self, request: SearchRequest) -> tuple[Candidates, dict[str, np.ndarray]]:
+        """The candidates of a search and each signal's unweighted values (for learning the weights)."""
+        candidates, context = self.candidates(request)
+        return candidates, signal_values(self.profiles.get(request.profile), candidates, context)
 
     def _blended(self, request: SearchRequest, profile: RelevanceProfile, q: str, vector: np.ndarray | None,
                  clauses: list[dict[str, Any]]) -> dict[str, Any]:
         candidates, context, (total, facet_counts) = self._retrieve(request, profile, q, vector, clauses)
         scores, parts = blend(profile, candidates, context)
+        if request.explain:
+            parts.update(contributions(profile, candidates, context))
         if profile.spec.diversity > 0:  # MMR over everything up to this page
             order = mmr(scores, candidates.vectors, profile.spec.diversity, request.page * request.size)
         else:
@@ -144,7 +175,7 @@ class Searcher:
                     if Q.TEXT_MATCH not in h.get("matched_queries", [])]
         total = bm25.get("hits", {}).get("total", {}).get("value", 0) + len(knn_only)
         facet_counts = facets.from_aggregations(bm25.get("aggregations", {}), knn_only)
-        context = Context(vector, _user_vector(found.get("user")), profile.spec.normalization, profile.spec.rrf_k)
+        context = Context(vector, _user_vector(found.get("user")), profile.spec.normalization, profile.spec.rrf_k, q)
         return self._candidates(bm25, knn), context, (total, facet_counts)
 
     def _ranked_by_engine(self, request: SearchRequest, profile: RelevanceProfile, body: dict[str, Any],
@@ -216,6 +247,21 @@ def blend(profile: RelevanceProfile, candidates: Candidates, context: Context) -
             parts[signal.name] = signal.weight * np.asarray(values, dtype=np.float64)
     scores = np.sum(list(parts.values()), axis=0) if parts else np.zeros(len(candidates.ids))
     return scores, parts
+
+
+def signal_values(profile: RelevanceProfile, candidates: Candidates, context: Context) -> dict[str, np.ndarray]:
+    """Each applicable signal's unweighted values over the candidates."""
+    values = {s.name: s.values(candidates, context) for s in profile.signals} if candidates.ids else {}
+    return {name: np.asarray(v, dtype=np.float64) for name, v in values.items() if v is not None}
+
+
+def contributions(profile: RelevanceProfile, candidates: Candidates, context: Context) -> dict[str, np.ndarray]:
+    """The named parts of the signals that can split their value (e.g. `ltr.coverage`), weighted like them."""
+    found: dict[str, np.ndarray] = {}
+    for signal in profile.signals:
+        parts = signal.contributions(candidates, context) if signal.weight and candidates.ids else None
+        found.update({f"{signal.name}.{name}": signal.weight * values for name, values in (parts or {}).items()})
+    return found
 
 
 def _listed(vector: np.ndarray | None) -> list[float] | None:

@@ -1,0 +1,73 @@
+"""Train the LambdaMART ranker (LightGBM) behind the `ltr` signal.
+
+Each judged query goes through the same Searcher as /search (see lab.learn); its candidates become rows of
+relevance.features, labelled with their grade (unjudged: 0). LightGBM's lambdarank objective
+optimises NDCG@10 directly, with linear gains (a grade counts as itself, as in the evaluation) and
+early stopping on queries it does not train on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from shopsearch.lab.judgments import Judgments
+from shopsearch.relevance import features
+
+PARAMS = {
+    "objective": "lambdarank", "metric": "ndcg", "eval_at": [10], "learning_rate": 0.05, "num_leaves": 31,
+    "min_data_in_leaf": 50, "feature_fraction": 0.9, "bagging_fraction": 0.8, "bagging_freq": 1,
+    "lambdarank_truncation_level": 20, "deterministic": True, "force_row_wise": True, "seed": 7, "verbose": -1,
+}  # fmt: skip
+
+
+@dataclass
+class QueryRows:
+    """One query's candidates and their feature matrix."""
+
+    ids: list[str]
+    matrix: np.ndarray
+
+
+def _dataset(judged: Judgments, rows: dict[str, QueryRows], qids: list[str], reference=None):  # noqa: ANN001, ANN202
+    import lightgbm
+
+    kept = [q for q in qids if rows[q].ids]
+    matrix = np.vstack([rows[q].matrix for q in kept]) if kept else np.empty((0, len(features.FEATURES)))
+    labels = np.concatenate([[judged.qrels[q].get(i, 0) for i in rows[q].ids] for q in kept]) if kept else []
+    return lightgbm.Dataset(matrix, label=np.asarray(labels, dtype=np.float64), group=[len(rows[q].ids) for q in kept],
+                            feature_name=list(features.FEATURES), reference=reference, free_raw_data=False)
+
+
+def train(judged: Judgments, rows: dict[str, QueryRows], fit: list[str], valid: list[str], *, rounds: int = 600,
+          patience: int = 40, threads: int | None = None):  # noqa: ANN201 (a lightgbm.Booster)
+    """Boost on the `fit` queries, stop when NDCG@10 on the `valid` queries has not improved for `patience` rounds."""
+    import lightgbm
+
+    top = max((g for q in fit for g in judged.qrels[q].values()), default=1)
+    params = {**PARAMS, "label_gain": list(range(int(top) + 1)), "num_threads": threads or 0}
+    train_set = _dataset(judged, rows, fit)
+    valid_set = _dataset(judged, rows, valid, reference=train_set) if valid else None
+    with tqdm(total=rounds, desc="training the ranker", unit="round", disable=None) as bar:
+        booster = lightgbm.train(
+            params, train_set, num_boost_round=rounds,
+            valid_sets=[valid_set] if valid_set else None,
+            callbacks=[lambda env: bar.update(1), *([lightgbm.early_stopping(patience, verbose=False)] if valid else [])],
+        )  # fmt: skip
+    return booster
+
+
+def save(booster, path: Path) -> Path:  # noqa: ANN001
+    path.parent.mkdir(parents=True, exist_ok=True)
+    booster.save_model(str(path), num_iteration=booster.best_iteration or None)
+    return path
+
+
+def importance(booster) -> list[tuple[str, float]]:  # noqa: ANN001
+    """Features by total gain, largest first (what the ranker leans on)."""
+    gains = booster.feature_importance(importance_type="gain")
+    total = float(gains.sum()) or 1.0
+    return sorted(((name, float(g) / total) for name, g in zip(booster.feature_name(), gains)), key=lambda x: -x[1])
