@@ -8,6 +8,7 @@ import click
 from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
 
 from shopsearch.config import load_settings
+from shopsearch.encoder.commands import model_group
 from shopsearch.engine.commands import engine
 from shopsearch.errors import ShopsearchError
 from shopsearch.events.commands import cf_group, events, profiles
@@ -45,6 +46,7 @@ def cli(ctx: click.Context, config_file: str | None, verbose: bool) -> None:
 
 cli.add_command(engine)
 cli.add_command(index)
+cli.add_command(model_group)
 cli.add_command(serve)
 cli.add_command(events)
 cli.add_command(profiles)

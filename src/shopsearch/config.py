@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -77,11 +77,14 @@ class ModelSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    path: Path | None = Field(default=None, description="HF model directory; default: the packaged all-MiniLM-L6-v2.")
+    path: Path | None = Field(default=None, description="HF model directory (runtime torch) or a directory written"
+                              " by `shopsearch model export` (runtime onnx); default: the packaged all-MiniLM-L6-v2.")
+    runtime: Literal["torch", "onnx"] = Field(default="torch", description="onnx: ONNX Runtime, no torch loaded.")
     max_length: int = Field(default=256, ge=8, le=8192)
     batch_size: int | None = Field(default=None, ge=1, le=4096, description="Default: 16 on CPU, 128 on GPU.")
     device: str = Field(default="auto", pattern=r"^(auto|cpu|cuda(:\d+)?)$")
-    quantize: bool = Field(default=False, description="Dynamic int8 quantisation on CPU.")
+    quantize: bool = Field(default=False, description="Dynamic int8: torch quantises at load, onnx loads the"
+                           " exported int8 model (`model export --int8`).")
     threads: int | None = Field(default=None, ge=1)
     query_prefix: str = ""
     document_prefix: str = ""
@@ -92,6 +95,12 @@ class ModelSettings(BaseModel):
         if value is not None and not (value / "config.json").is_file():
             raise ValueError(f"{value} is not a model directory (no config.json)")
         return value
+
+    @model_validator(mode="after")
+    def _onnx_needs_an_export(self) -> ModelSettings:
+        if self.runtime == "onnx" and (self.path is None or not (self.path / "onnx.json").is_file()):
+            raise ValueError("runtime onnx: path must be a directory written by `shopsearch model export`")
+        return self
 
 
 class IndexSettings(BaseModel):

@@ -1,8 +1,44 @@
 """Text to vectors with a BERT-family model: mean pooling over the attention mask, L2-normalised.
 
-``Encoder`` is the one way in, for documents (indexer) and queries (search API) alike.
+Two runtimes behind one interface (``TextEncoder``): ``Encoder`` (torch, the model directory as
+trained) and ``OnnxEncoder`` (ONNX Runtime, a directory written by `shopsearch model export`).
+``load_encoder`` picks by ``model.runtime``; an ONNX process never imports torch.
 """
 
-from shopsearch.encoder.encoder import Encoder
+from __future__ import annotations
 
-__all__ = ["Encoder"]
+from typing import TYPE_CHECKING, Any
+
+from shopsearch.encoder.base import TextEncoder
+
+if TYPE_CHECKING:
+    from shopsearch.config import ModelSettings
+    from shopsearch.encoder.encoder import Encoder
+    from shopsearch.encoder.onnx_runtime import OnnxEncoder
+
+__all__ = ["Encoder", "OnnxEncoder", "TextEncoder", "load_encoder"]
+
+
+def load_encoder(model: ModelSettings) -> TextEncoder:
+    """The encoder the model settings describe, in the runtime they name."""
+    common = {"max_length": model.max_length, "batch_size": model.batch_size, "threads": model.threads,
+              "query_prefix": model.query_prefix, "document_prefix": model.document_prefix}
+    if model.runtime == "onnx":
+        from shopsearch.encoder.onnx_runtime import OnnxEncoder
+
+        return OnnxEncoder(model.path, int8=model.quantize, **common)
+    from shopsearch.encoder.encoder import Encoder
+
+    return Encoder(model.path, device=model.device, quantize=model.quantize, **common)
+
+
+def __getattr__(name: str) -> Any:  # the runtimes load on first use only (torch is heavy)
+    if name == "Encoder":
+        from shopsearch.encoder.encoder import Encoder
+
+        return Encoder
+    if name == "OnnxEncoder":
+        from shopsearch.encoder.onnx_runtime import OnnxEncoder
+
+        return OnnxEncoder
+    raise AttributeError(name)

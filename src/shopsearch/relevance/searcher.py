@@ -16,7 +16,7 @@ from opensearchpy import OpenSearch
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shopsearch.config import Settings
-from shopsearch.encoder import Encoder
+from shopsearch.encoder import TextEncoder
 from shopsearch.errors import ConfigError, SearchUnavailable, VectorSpaceMismatch
 from shopsearch.indexer.lifecycle import serving_models
 from shopsearch.indexer.mapping import IndexMapping
@@ -69,7 +69,7 @@ def normalize_query(text: str) -> str:
 class Searcher:
     """Runs searches for one products alias with one encoder and a set of relevance profiles."""
 
-    def __init__(self, client: OpenSearch, encoder: Encoder, profiles: ProfileSet, alias: str,
+    def __init__(self, client: OpenSearch, encoder: TextEncoder, profiles: ProfileSet, alias: str,
                  mapping: IndexMapping, users_index: str, query_cache_size: int = 4096) -> None:
         if not mapping.vector_copy_field:
             raise ConfigError(f"{mapping.path}: the searcher needs a vector_copy_field to read item vectors")
@@ -227,7 +227,7 @@ class Searcher:
         )  # fmt: skip
 
 
-def searcher_from(settings: Settings, client: OpenSearch | None = None, encoder: Encoder | None = None) -> Searcher:
+def searcher_from(settings: Settings, client: OpenSearch | None = None, encoder: TextEncoder | None = None) -> Searcher:
     """The searcher the settings describe (the API and offline evaluation both build it here)."""
     from shopsearch.client import create_client
     from shopsearch.indexer.mapping import load_mapping

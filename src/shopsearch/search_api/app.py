@@ -10,7 +10,7 @@ from opensearchpy import OpenSearch
 
 from shopsearch import __version__
 from shopsearch.config import Settings, load_settings
-from shopsearch.encoder import Encoder
+from shopsearch.encoder import TextEncoder
 from shopsearch.events.ingest import EventIngest
 from shopsearch.events.store import EventStore
 from shopsearch.indexer.service import encoder_from
@@ -25,7 +25,7 @@ from shopsearch.users.store import UserProfileStore
 
 
 def create_app(settings: Settings | None = None, *, client: OpenSearch | None = None,
-               encoder: Encoder | None = None) -> OpenAPI:
+               encoder: TextEncoder | None = None) -> OpenAPI:
     """Build the search API. Tests pass settings (and may share a loaded encoder) straight in."""
     settings = settings or load_settings()
     app = OpenAPI(__name__, info=Info(title="shopsearch", version=__version__), doc_prefix="/docs",

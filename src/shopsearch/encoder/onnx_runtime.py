@@ -1,0 +1,57 @@
+"""The ONNX Runtime encoder: a model exported by `shopsearch model export` (pooling and normalising
+inside the graph), tokenised by HF `tokenizers` and run by onnxruntime, with no torch in the process."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import onnxruntime
+from tokenizers import Tokenizer
+
+from shopsearch.encoder.base import BatchEncoder
+from shopsearch.errors import EncoderError
+
+META_FILE = "onnx.json"  # written by the export: source model id, dimension, file names
+
+
+class OnnxEncoder(BatchEncoder):
+    """The same vectors as ``Encoder`` on the model it was exported from (fp32), or close to them (int8)."""
+
+    def __init__(self, model_dir: Path, *, int8: bool = False, max_length: int = 256, batch_size: int | None = None,
+                 threads: int | None = None, query_prefix: str = "", document_prefix: str = "") -> None:
+        self.model_dir = Path(model_dir)
+        try:
+            meta = json.loads((self.model_dir / META_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise EncoderError(f"{self.model_dir}: not an export of `shopsearch model export` ({exc})") from None
+        weights = meta["files"].get("int8" if int8 else "fp32")
+        if weights is None:
+            raise EncoderError(f"{self.model_dir}: no int8 model; export it with `shopsearch model export --int8`")
+        self.max_length, self.int8 = max_length, int8
+        self.query_prefix, self.document_prefix = query_prefix, document_prefix
+        self.batch_size = batch_size or 32
+        self.dimension = int(meta["dimension"])
+        self.model_id = meta["source_model_id"]  # the same vector space as the model it came from
+        self.tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length)
+        self.tokenizer.enable_padding(pad_id=meta.get("pad_id", 0))
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads or len(os.sched_getaffinity(0))
+        options.inter_op_num_threads = 1
+        self.threads = options.intra_op_num_threads
+        self.session = onnxruntime.InferenceSession(str(self.model_dir / weights), options,
+                                                    providers=["CPUExecutionProvider"])
+        self.inputs = [i.name for i in self.session.get_inputs()]
+
+    @property
+    def space_id(self) -> str:
+        return f"{self.model_id}|len={self.max_length}|int8={self.int8}|onnx"
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        encodings = self.tokenizer.encode_batch(texts)
+        feeds = {"input_ids": [e.ids for e in encodings], "attention_mask": [e.attention_mask for e in encodings],
+                 "token_type_ids": [e.type_ids for e in encodings]}
+        return self.session.run(None, {name: np.asarray(feeds[name], dtype=np.int64) for name in self.inputs})[0]
