@@ -312,15 +312,16 @@ def rerank_ndcg(encode: Callable[[list[str]], np.ndarray], mined: list[Mined], t
                 depth: int = 30) -> float:
     """Mean NDCG@10 when each query's first `depth` candidates and its judged products are ordered by
     cosine alone: cheap enough to run after every epoch, and blind to what BM25 already gets right."""
-    total = 0.0
-    for m in mined:
+    from ranx import Qrels, Run, evaluate
+
+    qrels, run = {}, {}
+    for n, m in enumerate(mined):
         pool = [p for p in dict.fromkeys(m.candidates[:depth] + list(m.grades)) if p in texts]
         if not pool or not any(m.grades.values()):
-            continue
+            continue  # counts as 0 in the mean
         vectors = encode([m.query] + [texts[p] for p in pool])
-        order = np.argsort(-(vectors[1:] @ vectors[0]), kind="stable")[:10]
-        gains = np.array([m.grades.get(pool[i], 0) for i in order], dtype=np.float64)
-        ideal = np.sort(np.array(list(m.grades.values()), dtype=np.float64))[::-1][:10]
-        discount = 1 / np.log2(np.arange(2, 12))
-        total += float(gains @ discount[: len(gains)]) / float(ideal @ discount[: len(ideal)])
-    return total / max(len(mined), 1)
+        qrels[str(n)] = dict(m.grades)
+        run[str(n)] = {p: float(score) for p, score in zip(pool, vectors[1:] @ vectors[0])}
+    if not run:
+        return 0.0
+    return float(np.sum(evaluate(Qrels(qrels), Run(run), "ndcg@10", return_mean=False))) / len(mined)

@@ -42,7 +42,7 @@ class SemanticSignal(Signal):
 
 
 class CoverageParams(SignalParams):
-    fields: list[Literal["title", "brand", "category"]] = Field(default=["title", "brand", "category"], min_length=1)
+    fields: list[Literal["title", "brand", "category"]] = Field(default=list(text.PRODUCT_FIELDS), min_length=1)
     fuzzy: bool = Field(default=True, description="A word 80% like the query's (a typo) or two joined count too.")
 
 
@@ -59,8 +59,7 @@ class CoverageSignal(Signal):
         if not asked:
             return None
         measure = text.fuzzy_coverage if self.params.fuzzy else text.coverage
-        words = (" ".join(str(s.get(f) or "") for f in self.params.fields) for s in candidates.sources)
-        return np.array([measure(asked, text.terms(w)) for w in words])
+        return np.array([measure(asked, text.product_terms(s, self.params.fields)) for s in candidates.sources])
 
 
 class PersonalSignal(Signal):

@@ -39,7 +39,6 @@ FEATURES = (
     "sales",
     "price",
 )  # fmt: skip
-_TEXT_FIELDS = ("title", "brand", "category")
 
 
 def extract(candidates: Candidates, context: Context) -> np.ndarray:
@@ -69,23 +68,23 @@ def _text_features(query: str, sources: list[dict]) -> dict[str, np.ndarray]:
     numbers = [t for t in content if t[0].isdigit()]
     sizes = text.measures(asked)
     words = [t for t in content if not t[0].isdigit()]
+    asked_set, content_set = set(asked), set(content)
     rows = []
     for source in sources:
         title = text.terms(source.get("title") or "")
-        known = set(title) | set(text.terms(" ".join(str(source.get(f) or "") for f in _TEXT_FIELDS[1:])))
         have = set(title)
         brand = text.terms(str(source.get("brand") or "")) or title[:1]
-        where = [i for i, t in enumerate(title) if t in set(content)]
+        where = [i for i, t in enumerate(title) if t in content_set]
         rows.append((
-            text.coverage(content, tuple(known)),
+            text.coverage(content, text.product_terms(source)),
             text.coverage(content, title),
             text.fuzzy_coverage(content, title),
             *text.similarity(query, source.get("title") or ""),
             float(text.contains_phrase(content, title)),
             float(bool(words) and words[0] in have),
             float(bool(words) and words[-1] in have),
-            float(bool(brand) and set(brand) <= set(asked)),
-            float(bool(title) and title[-1] in set(asked)),
+            float(bool(brand) and set(brand) <= asked_set),
+            float(bool(title) and title[-1] in asked_set),
             where[0] / max(len(title) - 1, 1) if where else np.nan,
             len(sizes & text.measures(title)) / len(sizes) if sizes else np.nan,
             sum(t in have for t in numbers) / len(numbers) if numbers else np.nan,

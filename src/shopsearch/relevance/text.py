@@ -19,6 +19,8 @@ _UNITS = {
     "btu": "btu", "psi": "psi", "gauge": "ga", "ga": "ga", "pk": "pack", "pack": "pack", "piece": "pc", "pc": "pc",
     "sq": "sq", "cu": "cu", "yd": "yd", "yard": "yd", "ah": "ah", "hp": "hp", "cfm": "cfm", "gpm": "gpm",
 }  # fmt: skip
+_UNIT_NAMES = frozenset(_UNITS.values())
+PRODUCT_FIELDS = ("title", "brand", "category")  # the words a shopper sees on a result
 STOPWORDS = frozenset("a an and the or for of in on to with by at from x".split())
 _GLUED = re.compile(r"(\d)(?=[a-z\"'])")  # 20v -> 20 v, 3/4" -> 3/4 "
 _TOKEN = re.compile(r"\d+(?:[./]\d+)*|[a-z]+|[\"']")
@@ -41,6 +43,11 @@ def terms(text: str) -> tuple[str, ...]:
     return tuple(_stem(t) for t in kept)
 
 
+def product_terms(source: dict, fields: tuple[str, ...] | list[str] = PRODUCT_FIELDS) -> tuple[str, ...]:
+    """The terms of a product's fields, in order (missing fields are empty)."""
+    return terms(" ".join(str(source.get(f) or "") for f in fields))
+
+
 def content_terms(query_terms: tuple[str, ...]) -> tuple[str, ...]:
     """The query's terms without stop words (all of them when nothing else is left)."""
     content = tuple(t for t in query_terms if t not in STOPWORDS)
@@ -49,8 +56,7 @@ def content_terms(query_terms: tuple[str, ...]) -> tuple[str, ...]:
 
 def measures(text_terms: tuple[str, ...]) -> set[tuple[str, str]]:
     """(number, unit) pairs: a number followed by a known unit."""
-    units = set(_UNITS.values())
-    return {(a, b) for a, b in zip(text_terms, text_terms[1:]) if a[0].isdigit() and b in units}
+    return {(a, b) for a, b in zip(text_terms, text_terms[1:]) if a[0].isdigit() and b in _UNIT_NAMES}
 
 
 def coverage(query_terms: tuple[str, ...], title_terms: tuple[str, ...]) -> float:
