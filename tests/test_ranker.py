@@ -168,14 +168,20 @@ def test_learn_writes_profiles_that_serve_and_beat_nothing_by_luck(shop, tmp_pat
 def test_queries_are_never_compared_with_vectors_of_another_model(shop) -> None:
     searcher = shop["app"].extensions["shopsearch"].searcher
     searcher.check_vector_space()  # the shop's own encoder: fine
-    real = searcher.encoder
+    real, loader = searcher.encoder, searcher.load_model
 
     class OtherModel:
         model_id, dimension = "other-model@0123456789abcdef", real.dimension
 
-    searcher.encoder, searcher._space_checked_at = OtherModel(), -1e9
     try:
+        searcher.encoder, searcher.load_model, searcher._space_checked_at = OtherModel(), None, -1e9
         with pytest.raises(VectorSpaceMismatch, match="holds vectors of .* but queries are encoded with other-model"):
             searcher.check_vector_space()
+        searcher.load_model = lambda meta: OtherModel()  # the recorded path holds another model by now
+        with pytest.raises(VectorSpaceMismatch, match="now holds other-model"):
+            searcher.check_vector_space()
+        searcher.load_model = loader  # the index's _meta says where its model is: load it and switch
+        searcher.check_vector_space()
+        assert searcher.encoder.model_id.endswith(real.model_id.rpartition("@")[2]) and searcher.encoder is not real
     finally:
-        searcher.encoder, searcher._space_checked_at = real, -1e9
+        searcher.encoder, searcher.load_model, searcher._space_checked_at = real, loader, -1e9

@@ -184,9 +184,9 @@ def test_an_api_worker_encodes_with_one_thread_unless_told_otherwise(shop, tiny_
     try:
         settings = shop["settings"].model_copy(update={"model": shop["settings"].model.model_copy(
             update={"path": tiny_bert_dir})})
-        assert create_app(settings).extensions["shopsearch"].encoder.threads == 1
+        assert create_app(settings).extensions["shopsearch"].searcher.encoder.threads == 1
         assert torch.get_num_threads() == 1
         told = settings.model_copy(update={"model": settings.model.model_copy(update={"threads": 2})})
-        assert create_app(told).extensions["shopsearch"].encoder.threads == 2
+        assert create_app(told).extensions["shopsearch"].searcher.encoder.threads == 2
     finally:
         torch.set_num_threads(before)

@@ -7,6 +7,7 @@ import logging
 import click
 from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
 
+from shopsearch.access.commands import keys_group, users_group
 from shopsearch.config import load_settings
 from shopsearch.encoder.commands import model_group
 from shopsearch.engine.commands import engine
@@ -48,6 +49,8 @@ cli.add_command(engine)
 cli.add_command(index)
 cli.add_command(model_group)
 cli.add_command(serve)
+cli.add_command(keys_group)
+cli.add_command(users_group)
 cli.add_command(events)
 cli.add_command(profiles)
 cli.add_command(cf_group)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from opensearchpy import OpenSearch
+from opensearchpy import NotFoundError, OpenSearch
 from opensearchpy.serializer import JSONSerializer
 
-from shopsearch.config import OpenSearchSettings
+from shopsearch.config import OpenSearchSettings, Settings
 
 
 class FastSerializer(JSONSerializer):
@@ -49,3 +49,31 @@ def client_options(cfg: OpenSearchSettings) -> dict[str, Any]:
 def create_client(cfg: OpenSearchSettings) -> OpenSearch:
     """Build a client for the configured cluster. Makes no network call."""
     return OpenSearch(**client_options(cfg))
+
+
+def api_client(settings: Settings, *, retries: bool = True) -> OpenSearch:
+    """The search API's client: a request may spend api.search_timeout on the engine, then the shopper gets a
+    503. A timed-out call is not retried (that would multiply the budget); `retries=False` is for writes
+    that must not be sent twice (events without an event_id)."""
+    cfg = settings.opensearch.model_copy(update={"timeout": settings.api.search_timeout,
+                                                 **({} if retries else {"max_retries": 0})})
+    return OpenSearch(**{**client_options(cfg), "retry_on_timeout": False})
+
+
+def get_document(client: OpenSearch, index: str, doc_id: str, **params: Any) -> dict[str, Any] | None:
+    """The document, or None when there is none; a missing index raises NotFoundError (not "no such product")."""
+    found = client.get(index=index, id=doc_id, ignore=404, **params)
+    if "error" in found:
+        raise NotFoundError(404, found["error"].get("type", "not_found"), found)
+    return found if found.get("found") else None
+
+
+def get_documents(client: OpenSearch, index: str, doc_ids: list[str], **params: Any) -> list[dict[str, Any]]:
+    """mget's documents, in order, with `found` set; a missing index raises NotFoundError (mget reports it per
+    document, which would otherwise read as "none of these exist")."""
+    docs = client.mget(index=index, body={"ids": doc_ids}, **params)["docs"]
+    for doc in docs:
+        if "error" in doc:
+            error = doc["error"]
+            raise NotFoundError(404, error.get("type", "not_found") if isinstance(error, dict) else str(error), doc)
+    return docs

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -19,6 +19,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from shopsearch.access.keys import Role, digest
 from shopsearch.errors import ConfigError
 
 ENV_PREFIX = "SHOPSEARCH_"
@@ -153,6 +154,53 @@ class ApiSettings(BaseModel):
     # a few tokens, and each worker's threads spinning for cores that the other workers and the engine
     # need made the blended search collapse as soon as requests overlapped.
     encoder_threads: int = Field(default=1, ge=1)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="Larger request bodies get a 413.")
+    search_timeout: float = Field(default=2.0, gt=0, le=60, description="Seconds a request may spend on"
+                                  " OpenSearch before it gets a 503; gunicorn's worker timeout is set from it.")
+    model_check_s: float = Field(default=30.0, ge=0, description="How often the served index's model is checked"
+                                 " against the loaded one (0: on every search).")
+
+
+class ApiKey(BaseModel):
+    """One API key, stored as its SHA-256 digest (`shopsearch keys new` prints both)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64)
+    role: Role
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class AuthSettings(BaseModel):
+    """Who may call the API. No keys: anonymous, allowed only on a loopback address."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    keys: list[ApiKey] = Field(default=[], description="JSON list in SHOPSEARCH_AUTH_KEYS.")
+    shopper_secret: SecretStr | None = Field(default=None, description="Signs shopper tokens (32+ characters).")
+    token_ttl: int = Field(default=3600, ge=60, le=30 * 86400, description="Seconds a shopper token is valid.")
+    page_key: SecretStr | None = Field(default=None, description="A search-role key the shop page sends; public"
+                                       " by nature, like any search-only key in a web page.")
+
+    @field_validator("shopper_secret")
+    @classmethod
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("use at least 32 random characters")
+        return value
+
+    @model_validator(mode="after")
+    def _page_key_searches(self) -> AuthSettings:
+        if self.page_key is not None and self.roles().get(digest(self.page_key.get_secret_value())) != "search":
+            raise ValueError("page_key: must be one of keys, with role search")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.keys)
+
+    def roles(self) -> dict[str, Role]:
+        return {key.sha256: key.role for key in self.keys}
 
 
 class Settings(BaseSettings):
@@ -169,6 +217,7 @@ class Settings(BaseSettings):
     model: ModelSettings = Field(default_factory=ModelSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -16,6 +16,7 @@ class TextEncoder(Protocol):
     ``space_id`` everything that changes the vectors (the vector cache's namespace)."""
 
     model_dir: Path
+    runtime: str  # model.runtime's value: torch or onnx
     dimension: int
     max_length: int
     model_id: str

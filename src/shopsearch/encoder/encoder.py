@@ -26,6 +26,8 @@ hf_logging.disable_progress_bar()
 class Encoder(BatchEncoder):
     """Encode texts into L2-normalised float32 vectors; dimension comes from the model."""
 
+    runtime = "torch"
+
     def __init__(
         self,
         model_dir: Path | None = None,

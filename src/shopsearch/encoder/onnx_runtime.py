@@ -20,6 +20,8 @@ META_FILE = "onnx.json"  # written by the export: source model id, dimension, fi
 class OnnxEncoder(BatchEncoder):
     """The same vectors as ``Encoder`` on the model it was exported from (fp32), or close to them (int8)."""
 
+    runtime = "onnx"
+
     def __init__(self, model_dir: Path, *, int8: bool = False, max_length: int = 256, batch_size: int | None = None,
                  threads: int | None = None, query_prefix: str = "", document_prefix: str = "") -> None:
         self.model_dir = Path(model_dir)

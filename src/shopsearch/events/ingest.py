@@ -10,7 +10,7 @@ from typing import Any
 from opensearchpy.exceptions import OpenSearchException
 
 from shopsearch.events.model import Event, parse_batch
-from shopsearch.events.store import EventStore
+from shopsearch.events.store import DUPLICATE, EventStore
 from shopsearch.relevance.profile import Behaviour
 from shopsearch.users.store import UserProfileStore
 
@@ -40,15 +40,18 @@ class EventIngest:
                 rejected.append({"index": index, "field": "product_id",
                                  "reason": f"product_id: unknown product {event.product_id!r}"})
         outcomes = self.store.append([event for _, event in known])
-        stored = []
+        stored, duplicates = [], []
         for (index, event), problem in zip(known, outcomes):
             if problem is None:
                 stored.append((index, event))
+            elif problem == DUPLICATE:  # stored by an earlier try: acknowledged again, counted once
+                duplicates.append(index)
             else:
                 rejected.append({"index": index, "field": "event", "reason": problem})
         updated = self._update_profiles([event for _, event in stored], vectors, behaviour)
-        return {"accepted": len(stored), "accepted_indices": [i for i, _ in stored],
-                "rejected": sorted(rejected, key=lambda r: r["index"]), "profiles_updated": updated}
+        return {"accepted": len(stored) + len(duplicates), "accepted_indices": sorted([i for i, _ in stored] + duplicates),
+                "duplicates": duplicates, "rejected": sorted(rejected, key=lambda r: r["index"]),
+                "profiles_updated": updated}
 
     def _update_profiles(self, events: list[Event], vectors: dict, behaviour: Behaviour) -> bool:
         """Stored events are safe; a profile that fails to update now is repaired by `profiles rebuild`."""

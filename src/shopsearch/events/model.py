@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from shopsearch.ids import DocId
+
 EventType = Literal["view", "click", "cart", "purchase"]
 MAX_BATCH = 1000
 FUTURE_SLACK = timedelta(minutes=5)  # clocks differ a little between a shop's servers and ours
@@ -15,9 +17,11 @@ FUTURE_SLACK = timedelta(minutes=5)  # clocks differ a little between a shop's s
 class Event(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    user_id: str = Field(min_length=1, max_length=256)
+    event_id: str | None = Field(default=None, min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$",
+                                 description="The sender's id for this event: a retried batch stores it once.")
+    user_id: DocId
     type: EventType
-    product_id: str = Field(min_length=1, max_length=512)
+    product_id: DocId
     ts: datetime | None = Field(default=None, description="When it happened (default: when received).")
     query: str | None = Field(default=None, max_length=512)
     position: int | None = Field(default=None, ge=0, le=10_000)
@@ -36,7 +40,7 @@ class Event(BaseModel):
         return self if self.ts else self.model_copy(update={"ts": now})
 
     def document(self) -> dict[str, Any]:
-        doc = self.model_dump(exclude_none=True, mode="json", exclude={"ts"})
+        doc = self.model_dump(exclude_none=True, mode="json", exclude={"ts", "event_id"})
         doc["@timestamp"] = self.ts.isoformat() if self.ts else None
         return doc
 

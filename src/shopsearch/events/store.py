@@ -28,15 +28,18 @@ class EventStore:
         self._ready = True
 
     def append(self, events: list[Event]) -> list[str | None]:
-        """Write the events; return None per stored event, else the engine's reason."""
+        """Write the events; return None per stored event, DUPLICATE for an event_id already stored, else
+        the engine's reason. An event_id becomes the document id, so `create` refuses it a second time
+        (within the stream's write index: the stream is not rolled over by shopsearch)."""
         if not events:
             return []
         self.ensure()
         lines: list[dict[str, Any]] = []
         for event in events:
-            lines += [{"create": {"_index": self.stream}}, event.document()]
+            action = {"_index": self.stream, **({"_id": event.event_id} if event.event_id else {})}
+            lines += [{"create": action}, event.document()]
         items = self.client.bulk(body=lines)["items"]
-        return [None if 200 <= item["create"]["status"] < 300 else _reason(item["create"]) for item in items]
+        return [_outcome(item["create"]) for item in items]
 
     def scan(self, user_id: str | None = None, types: tuple[str, ...] | None = None) -> Iterator[Event]:
         """Every stored event (of one user, of some types), as Event objects, in no particular order."""
@@ -71,8 +74,19 @@ class EventStore:
             return 0
         self.client.indices.refresh(index=self.stream)  # events just written must be seen to be deleted
         result = self.client.delete_by_query(index=self.stream, body={"query": {"term": {"user_id": user_id}}},
-                                             refresh=True, conflicts="proceed")
+                                             refresh=True, conflicts="proceed", request_timeout=120)
         return int(result.get("deleted", 0))
+
+
+DUPLICATE = "duplicate"
+
+
+def _outcome(item: dict[str, Any]) -> str | None:
+    if 200 <= item["status"] < 300:
+        return None
+    if item["status"] == 409:
+        return DUPLICATE
+    return _reason(item)
 
 
 def _reason(item: dict[str, Any]) -> str:

@@ -64,13 +64,15 @@ def rollback(client: OpenSearch, alias: str) -> tuple[str, str]:
     return current[0], older[-1]
 
 
-def serving_models(client: OpenSearch, alias: str) -> set[str]:
-    """The model ids recorded in the _meta of the indices the alias serves (empty: no alias, no record)."""
+def serving_models(client: OpenSearch, alias: str) -> dict[str, dict[str, Any]]:
+    """The model ids recorded in the _meta of the indices the alias serves, each with its _meta (where the
+    model was loaded from); empty: no alias, no record."""
     try:
         mappings = client.indices.get_mapping(index=alias)
     except NotFoundError:
-        return set()
-    return {m["mappings"].get("_meta", {}).get("model_id") for m in mappings.values()} - {None}
+        return {}
+    metas = [m["mappings"].get("_meta", {}) for m in mappings.values()]
+    return {meta["model_id"]: meta for meta in metas if meta.get("model_id")}
 
 
 def describe(client: OpenSearch, alias: str) -> dict[str, Any]:

@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from shopsearch.ids import DocId
+
 CATEGORY_SEPARATOR = " > "
 _LIST_SPLIT = re.compile(r"\s*[|,]\s*")
 _CATEGORY_SPLIT = re.compile(r"\s*[>＞/]\s*")
@@ -34,7 +36,7 @@ class Product(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    id: str = Field(min_length=1, max_length=512)
+    id: DocId
     title: str = Field(min_length=1, max_length=2000)
     description: str | None = None
     category: list[str] = Field(default_factory=list)

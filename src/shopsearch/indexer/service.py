@@ -103,6 +103,7 @@ class Indexer:
 
     def _create_index(self, name: str, source: str) -> None:
         meta = {"model_id": self.encoder.model_id, "dimension": self.encoder.dimension, "source": source,
+                "model_path": str(self.encoder.model_dir.resolve()), "model_runtime": self.encoder.runtime,
                 "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "text_fields": self.settings.index.text_fields}
         body = self.mapping.index_body(self.encoder.dimension, meta)

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from opensearchpy import OpenSearch
 
+from shopsearch.client import get_document, get_documents
 from shopsearch.errors import UnknownItems
 from shopsearch.plugins.base import Candidates, Context
 from shopsearch.recommend.fusion import blend, fuse, reason
@@ -115,8 +116,7 @@ class Recommender:
         neighbours = self._neighbours(product_id)[:size]
         items = []
         if neighbours:
-            docs = self.client.mget(index=self.alias, body={"ids": [n["id"] for n in neighbours]},
-                                    _source=ITEM_FIELDS)["docs"]
+            docs = get_documents(self.client, self.alias, [n["id"] for n in neighbours], _source=ITEM_FIELDS)
             items = [_item(d, n["score"], f"bought with {title}") for d, n in zip(docs, neighbours) if d.get("found")]
         if len(items) < size:
             seen = {product_id, *(i["id"] for i in items)}
@@ -130,8 +130,8 @@ class Recommender:
         return found["_source"]["neighbours"] if found.get("found") else []
 
     def _product(self, product_id: str) -> dict[str, Any]:
-        found = self.client.get(index=self.alias, id=product_id, ignore=404, _source=[*ITEM_FIELDS, self.copy_field])
-        if not found.get("found"):
+        found = get_document(self.client, self.alias, product_id, _source=[*ITEM_FIELDS, self.copy_field])
+        if found is None:
             raise UnknownItems([product_id])
         return found
 

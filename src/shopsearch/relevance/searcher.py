@@ -7,17 +7,23 @@ business terms are then scored over the candidates with numpy.
 
 from __future__ import annotations
 
+import logging
+import math
+import re
 import time
+from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 from opensearchpy import OpenSearch
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shopsearch.config import Settings
-from shopsearch.encoder import TextEncoder
-from shopsearch.errors import ConfigError, SearchUnavailable, VectorSpaceMismatch
+from shopsearch.encoder import TextEncoder, load_encoder
+from shopsearch.errors import ConfigError, EncoderError, SearchUnavailable, VectorSpaceMismatch
+from shopsearch.ids import DocId
 from shopsearch.indexer.lifecycle import serving_models
 from shopsearch.indexer.mapping import IndexMapping
 from shopsearch.plugins.base import Candidates, Context
@@ -27,8 +33,12 @@ from shopsearch.relevance.profile import ProfileSet, RelevanceProfile
 from shopsearch.relevance.scoring import mmr
 from shopsearch.vector_codec import unpack
 
+log = logging.getLogger(__name__)
 MAX_WINDOW = 10_000
-SPACE_CHECK_SECONDS = 30.0  # how long a check that the index and the encoder share a vector space holds
+# Lucene refuses a query of more than 1,024 clauses; a term can cost several (fields, fuzzy variants,
+# CJK characters each a term), so q is capped well below: no shopper types 33 distinct words.
+MAX_QUERY_TERMS = 32
+_TERM = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]|[^\W_]+")
 
 
 class SearchRequest(BaseModel):
@@ -37,7 +47,7 @@ class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     q: str = Field(default="", max_length=512, description="Query text; empty with filters browses.")
-    user_id: str | None = Field(default=None, max_length=256)
+    user_id: DocId | None = None
     profile: str | None = Field(default=None, max_length=128, description="Relevance profile name.")
     category: str | None = Field(default=None, max_length=512, description="Category path prefix.")
     brand: str | None = Field(default=None, max_length=256)
@@ -48,6 +58,14 @@ class SearchRequest(BaseModel):
     page: int = Field(default=1, ge=1)
     size: int = Field(default=10, ge=1, le=100)
     explain: bool = False
+
+    @field_validator("q")
+    @classmethod
+    def _few_terms(cls, value: str) -> str:
+        terms = len(set(_TERM.findall(value.lower())))
+        if terms > MAX_QUERY_TERMS:
+            raise ValueError(f"at most {MAX_QUERY_TERMS} distinct words (a CJK character counts as one), got {terms}")
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> SearchRequest:
@@ -70,14 +88,16 @@ class Searcher:
     """Runs searches for one products alias with one encoder and a set of relevance profiles."""
 
     def __init__(self, client: OpenSearch, encoder: TextEncoder, profiles: ProfileSet, alias: str,
-                 mapping: IndexMapping, users_index: str, query_cache_size: int = 4096) -> None:
+                 mapping: IndexMapping, users_index: str, query_cache_size: int = 4096, check_every: float = 30.0,
+                 load_model: Callable[[dict[str, Any]], TextEncoder] | None = None) -> None:
         if not mapping.vector_copy_field:
             raise ConfigError(f"{mapping.path}: the searcher needs a vector_copy_field to read item vectors")
         self.client, self.encoder, self.profiles = client, encoder, profiles
         self.alias, self.users_index = alias, users_index
         self.vector_field, self.copy_field = mapping.vector_field, mapping.vector_copy_field
         self.query_vector = lru_cache(maxsize=query_cache_size)(self._encode_query)
-        self._space_checked_at = -SPACE_CHECK_SECONDS
+        self.check_every, self.load_model = check_every, load_model  # load_model: from an index's _meta
+        self._space_checked_at = -math.inf
 
     def _encode_query(self, normalized: str) -> np.ndarray:
         return self.encoder.encode_queries([normalized])[0]
@@ -89,24 +109,49 @@ class Searcher:
         return self.query_vector(q)
 
     def check_vector_space(self) -> None:
-        """Refuse to compare query vectors with item vectors of another model (e.g. after `index reindex
-        --model DIR` while this process still loads the old one); re-checked every SPACE_CHECK_SECONDS."""
+        """Never compare query vectors with item vectors of another model. After `index reindex --model DIR`
+        the index's _meta names the new model: load it from the path recorded there and switch (the API
+        follows a reindex without a restart), or refuse with the reason. Checked every `check_every` seconds."""
         now = time.monotonic()
-        if now - self._space_checked_at < SPACE_CHECK_SECONDS:
+        if now - self._space_checked_at < self.check_every:
             return
-        weights = self.encoder.model_id.rpartition("@")[2]  # the name part may differ, the content hash may not
-        others = {model for model in serving_models(self.client, self.alias) if model.rpartition("@")[2] != weights}
+        others = {m: meta for m, meta in serving_models(self.client, self.alias).items()
+                  if _weights(m) != _weights(self.encoder.model_id)}
         if others:
-            raise VectorSpaceMismatch(
-                f"the index behind {self.alias!r} holds vectors of {', '.join(sorted(others))} but queries are"
-                f" encoded with {self.encoder.model_id}: set model.path (SHOPSEARCH_MODEL_PATH) to that model,"
-                " or reindex with this one")
+            self._switch(others)
         self._space_checked_at = now
+
+    def _switch(self, served: dict[str, dict[str, Any]]) -> None:
+        reason = "more than one model is served" if len(served) > 1 else "this process loads models only at start"
+        if len(served) == 1 and self.load_model is not None:
+            model_id, meta = next(iter(served.items()))
+            try:
+                encoder = self.load_model(meta)
+            except (EncoderError, OSError, ValueError) as exc:
+                reason = f"loading it from {meta.get('model_path')} failed: {exc}"
+            else:
+                if _weights(encoder.model_id) == _weights(model_id):
+                    log.info("the index behind %r was built with %s: queries now use it", self.alias, model_id)
+                    self.encoder = encoder
+                    self.query_vector = lru_cache(maxsize=self.query_vector.cache_info().maxsize)(self._encode_query)
+                    return
+                reason = f"{meta.get('model_path')} now holds {encoder.model_id}"
+        raise VectorSpaceMismatch(
+            f"the index behind {self.alias!r} holds vectors of {', '.join(sorted(served))} but queries are encoded"
+            f" with {self.encoder.model_id} ({reason}): set model.path (SHOPSEARCH_MODEL_PATH) to that model, or"
+            " reindex with this one")
 
     def search(self, request: SearchRequest) -> dict[str, Any]:
         profile = self.profiles.get(request.profile)  # KeyError: unknown profile
         q = normalize_query(request.q)
         vector = self._vector_for(q, profile)
+        result = self._ordered(request, profile, q, vector)
+        if request.explain:  # which model encoded the query (the index's, after a reindex with another)
+            result["model"] = self.encoder.model_id if vector is not None else None
+        return result
+
+    def _ordered(self, request: SearchRequest, profile: RelevanceProfile, q: str,
+                 vector: np.ndarray | None) -> dict[str, Any]:
         clauses = request.filter_clauses()
         if q and request.sort == "relevance":
             return self._blended(request, profile, q, vector, clauses)
@@ -233,9 +278,21 @@ def searcher_from(settings: Settings, client: OpenSearch | None = None, encoder:
     from shopsearch.indexer.mapping import load_mapping
     from shopsearch.indexer.service import encoder_from
 
+    def load_model(meta: dict[str, Any]) -> TextEncoder:
+        if not meta.get("model_path"):
+            raise ValueError("the index does not record its model's path (built before shopsearch recorded it)")
+        update = {"path": Path(meta["model_path"]), "runtime": meta.get("model_runtime", "torch")}
+        return load_encoder(settings.model.model_copy(update=update))
+
     return Searcher(client or create_client(settings.opensearch), encoder or encoder_from(settings),
                     ProfileSet(settings.api.profiles_dir, settings.api.default_profile), settings.index.alias,
-                    load_mapping(settings.index.mapping), settings.api.users_index, settings.api.query_cache_size)
+                    load_mapping(settings.index.mapping), settings.api.users_index, settings.api.query_cache_size,
+                    settings.api.model_check_s, load_model)
+
+
+def _weights(model_id: str) -> str:
+    """The content-hash part of a model id: the name part may differ between copies, the weights may not."""
+    return model_id.rpartition("@")[2]
 
 
 def blend(profile: RelevanceProfile, candidates: Candidates, context: Context) -> tuple[np.ndarray, dict]:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
+import math
+import socket
 import sys
 
 import click
 
 from shopsearch.config import Settings
+from shopsearch.errors import ConfigError
 
 
 @click.command()
@@ -18,8 +22,27 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
     """Serve the search API with gunicorn (each worker loads the model once)."""
     from gunicorn.app.wsgiapp import run
 
-    bind = f"{host or settings.api.host}:{port or settings.api.port}"
+    host = host or settings.api.host
+    if not settings.auth.enabled and not is_loopback(host):
+        raise ConfigError(f"refusing to serve on {host} without API keys: anyone who can reach it could read and "
+                          "change every shopper's data (add auth.keys, or bind to 127.0.0.1)")
+    bind = f"{host}:{port or settings.api.port}"
+    # A worker stuck past a few search budgets is killed; a search itself gives up at the budget.
+    timeout = str(max(10, math.ceil(settings.api.search_timeout * 5)))
     sys.argv = ["gunicorn", "--bind", bind, "--workers", str(workers or settings.api.workers),
-                "--timeout", "120", "--access-logfile", "-", "shopsearch.search_api.app:create_app()"]
+                "--timeout", timeout, "--access-logfile", "-", "shopsearch.search_api.app:create_app()"]
     click.echo(f"serving the search API on http://{bind} (docs: /docs/, OpenAPI: /openapi.json)")
     run()
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or a name that resolves only to them (`localhost`)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except socket.gaierror:
+        return False
+    return bool(infos) and all(ipaddress.ip_address(info[4][0]).is_loopback for info in infos)

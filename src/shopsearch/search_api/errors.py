@@ -15,6 +15,7 @@ from shopsearch.errors import SearchUnavailable, UnknownItems
 from shopsearch.search_api.services import services
 
 log = logging.getLogger(__name__)
+MISSING = ("index_not_found_exception", "no_shard_available_action_exception", "cluster_block_exception")
 
 
 def error_response(status: int, message: str, **extra: Any):
@@ -47,10 +48,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(TransportError)
     def engine_error(exc: TransportError):
-        if isinstance(exc.status_code, int) and exc.status_code < 500 and exc.status_code != 429:
-            log.exception("OpenSearch rejected a request of ours")
-            return error_response(500, "internal error")
-        return _unavailable(exc)
+        status = exc.status_code if isinstance(exc.status_code, int) else 503
+        if status >= 500 or status in (404, 408, 429) or exc.error in MISSING:  # the cluster, not the request
+            return _unavailable(exc)
+        log.warning("OpenSearch refused the request (%s): %s", status, exc.info)
+        return error_response(400, f"the search engine refused this request: {exc.error}", parameter="request")
 
     @app.errorhandler(UnknownItems)
     def unknown_items(exc: UnknownItems):

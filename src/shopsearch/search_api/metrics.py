@@ -15,6 +15,8 @@ class Metrics:
                                  buckets=LATENCY_BUCKETS, registry=self.registry)
         self.engine_errors = Counter("shopsearch_engine_errors", "OpenSearch unreachable, timing out or failing",
                                      registry=self.registry)
+        self.refused = Counter("shopsearch_refused", "Requests refused for their credentials (401, 403)", ["status"],
+                               registry=self.registry)
 
     def observe(self, endpoint: str, status: int, seconds: float) -> None:
         self.requests.labels(endpoint, str(status)).inc()

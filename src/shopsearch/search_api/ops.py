@@ -5,31 +5,47 @@ from __future__ import annotations
 from flask import Response, current_app
 from flask_openapi3 import APIBlueprint, Tag
 from opensearchpy.exceptions import OpenSearchException
+from pydantic import BaseModel
 
+from shopsearch.errors import VectorSpaceMismatch
+from shopsearch.search_api import access
 from shopsearch.search_api.services import services
+
+HEALTH_TIMEOUT = 0.4  # two calls: a load balancer's probe gets its answer within a second
 
 bp = APIBlueprint("ops", __name__, abp_tags=[Tag(name="operations")], doc_ui=True)
 
 
-@bp.get("/health")
+class Health(BaseModel):
+    status: str
+    checks: dict[str, str]
+
+
+@bp.get("/health", responses={200: Health, 503: Health})
 def health():
     """Engine reachable, products alias present, model loaded; 503 names what is missing."""
     svc = services()
-    checks = {"model": f"loaded {svc.encoder.model_id}"}
+    checks = {}
     try:
-        health = svc.client.cluster.health(request_timeout=3)
+        health = svc.client.cluster.health(request_timeout=HEALTH_TIMEOUT)
         checks["engine"] = f"{health['status']} ({health['number_of_nodes']} nodes)"
-        present = svc.client.indices.exists_alias(name=svc.settings.index.alias)
+        present = svc.client.indices.exists_alias(name=svc.settings.index.alias, request_timeout=HEALTH_TIMEOUT)
         checks["alias"] = f"{svc.settings.index.alias} present" if present else f"{svc.settings.index.alias} missing"
+        svc.searcher.check_vector_space()
+        checks["model"] = f"loaded {svc.searcher.encoder.model_id}"
         ok = present
+    except VectorSpaceMismatch as exc:
+        checks["model"], ok = str(exc), False
     except OpenSearchException as exc:
         checks["engine"] = f"unreachable: {type(exc).__name__}"
         checks["alias"] = "unknown"
+        checks["model"] = f"loaded {svc.searcher.encoder.model_id}"
         ok = False
     return {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503
 
 
-@bp.get("/metrics")
+@bp.get("/metrics", security=access.SECURITY, responses={**access.RESPONSES, 200: {
+    "description": "Prometheus exposition format", "content": {"text/plain": {"schema": {"type": "string"}}}}})
 def metrics():
     """Prometheus exposition format."""
     return Response(services().metrics.exposition(), mimetype="text/plain; version=0.0.4")

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
 from shopsearch.errors import UnknownItems
-from shopsearch.search_api.schemas import Error, ProductPath
+from shopsearch.ids import DocId
+from shopsearch.search_api import access
+from shopsearch.search_api.schemas import Error, ProductPath, Rail
 from shopsearch.search_api.services import services
 
-bp = APIBlueprint("recommend", __name__, url_prefix="/recommend", abp_tags=[Tag(name="recommendations")])
+bp = access.blueprint("recommend", __name__, "recommendations", url_prefix="/recommend")
 
 
 class RailQuery(BaseModel):
@@ -18,14 +19,15 @@ class RailQuery(BaseModel):
 
 
 class ForYouQuery(RailQuery):
-    user_id: str = Field(min_length=1, max_length=256)
+    user_id: DocId
     category: str | None = Field(default=None, max_length=512)
     profile: str | None = Field(default=None, max_length=128)
 
 
-@bp.get("/for-you", responses={400: Error, 503: Error})
+@bp.get("/for-you", responses={200: Rail})
 def for_you(query: ForYouQuery):
     """From the user's profile vector, minus what they bought; popular in the category for a new user."""
+    access.act_for(query.user_id)
     svc = services()
     if query.profile is not None and query.profile not in svc.searcher.profiles.names():
         return {"error": f"unknown profile {query.profile!r}", "parameter": "profile"}, 400
@@ -33,7 +35,7 @@ def for_you(query: ForYouQuery):
     return {"items": svc.recommender.for_you(query.user_id, query.size, query.category, profile)}
 
 
-@bp.get("/similar/<product_id>", responses={400: Error, 503: Error})
+@bp.get("/similar/<product_id>", responses={200: Rail, 404: Error})
 def similar(path: ProductPath, query: RailQuery):
     """Nearest products by item vector; the product itself and its variants are left out."""
     svc = services()
@@ -44,7 +46,7 @@ def similar(path: ProductPath, query: RailQuery):
         return {"error": f"no product {path.product_id!r}"}, 404
 
 
-@bp.get("/bought-together/<product_id>", responses={400: Error, 503: Error})
+@bp.get("/bought-together/<product_id>", responses={200: Rail, 404: Error})
 def bought_together(path: ProductPath, query: RailQuery):
     """Products carted or bought with this one (collaborative filtering); similar ones fill in."""
     try:

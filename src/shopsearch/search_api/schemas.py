@@ -4,18 +4,39 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from shopsearch.ids import DocId
 
-class Hit(BaseModel):
+
+class Named(BaseModel):
     id: str
     title: str | None = None
     brand: str | None = None
     category: str | None = None
+
+
+class Listed(Named):
     price: float | None = None
     sales: int | None = None
+
+
+class Hit(Listed):
     in_stock: bool | None = None
     score: float | None = Field(default=None, description="The blended score (None for field sorts).")
     explain: dict[str, float] | None = Field(
         default=None, description="Each signal's weighted contribution; they add up to score.")
+
+
+class Product(Listed):
+    """A product's public fields: what GET /products/<id> shows a shopper."""
+
+    description: str | None = None
+    tags: list[str] | None = None
+    rating: float | None = None
+    in_stock: bool | None = None
+    created_at: str | None = None
+
+
+PUBLIC_FIELDS = [name for name in Product.model_fields if name != "id"]
 
 
 class FacetValue(BaseModel):
@@ -44,15 +65,16 @@ class SearchResponse(BaseModel):
     size: int
     hits: list[Hit]
     facets: Facets
+    model: str | None = Field(default=None, description="With explain: the model that encoded the query.")
 
 
 class WeightedItem(BaseModel):
-    id: str = Field(min_length=1, max_length=512)
+    id: DocId
     weight: float = Field(default=1.0, gt=0)
 
 
 class ProfileBody(BaseModel):
-    items: list[str | WeightedItem] = Field(min_length=1, max_length=1000,
+    items: list[DocId | WeightedItem] = Field(min_length=1, max_length=1000,
                                             description="Product ids, optionally weighted.")
 
     def weights(self) -> dict[str, float]:
@@ -64,13 +86,74 @@ class ProfileBody(BaseModel):
 
 
 class UserPath(BaseModel):
-    user_id: str = Field(min_length=1, max_length=256)
+    user_id: DocId
 
 
 class ProductPath(BaseModel):
-    product_id: str = Field(min_length=1, max_length=512)
+    product_id: DocId
 
 
 class Error(BaseModel):
     error: str
     parameter: str | None = None
+
+
+class RailItem(Listed):
+    score: float
+    reason: str = Field(description="Why it is here: similar, bought with ..., popular, for you.")
+
+
+class Rail(BaseModel):
+    items: list[RailItem]
+
+
+class Suggestion(Named):
+    pass
+
+
+class Suggestions(BaseModel):
+    query: str
+    products: list[Suggestion]
+    brands: list[str]
+    categories: list[str]
+
+
+class Rejected(BaseModel):
+    index: int
+    field: str
+    reason: str
+
+
+class EventsAccepted(BaseModel):
+    accepted: int = Field(description="Stored now or by an earlier try (duplicates).")
+    accepted_indices: list[int]
+    duplicates: list[int] = Field(description="Events whose event_id was already stored: counted once.")
+    rejected: list[Rejected]
+    profiles_updated: bool
+
+
+class ProfileSet(BaseModel):
+    user_id: str
+    items: int
+    has_vector: bool
+
+
+class StoredProfile(BaseModel):
+    """The stored profile without its vector (more fields may follow)."""
+
+    event_counts: dict[str, int] | None = None
+    purchased: list[str] | None = None
+
+
+class Users(BaseModel):
+    users: list[str]
+
+
+class Forgotten(BaseModel):
+    user_id: str
+    deleted_events: int
+    profile_deleted: bool
+    verified_gone: bool
+
+
+ERRORS = {400: Error, 503: Error}  # every endpoint that takes input and reads the engine

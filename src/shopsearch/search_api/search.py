@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
+from shopsearch.client import get_document
 from shopsearch.relevance.searcher import SearchRequest
+from shopsearch.search_api import access
 from shopsearch.search_api.errors import error_response
-from shopsearch.search_api.schemas import Error, ProductPath, SearchResponse
+from shopsearch.search_api.schemas import (
+    PUBLIC_FIELDS,
+    Error,
+    Product,
+    ProductPath,
+    SearchResponse,
+    Suggestions,
+)
 from shopsearch.search_api.services import services
 
-bp = APIBlueprint("search", __name__, abp_tags=[Tag(name="search")])
+bp = access.blueprint("search", __name__, "search")
 
 
-@bp.get("/search", responses={200: SearchResponse, 400: Error, 503: Error})
+@bp.get("/search", responses={200: SearchResponse})
 def search(query: SearchRequest):
     """Hybrid search: BM25 + query vector + the user's profile vector + business value, with facets."""
+    access.act_for(query.user_id)
     svc = services()
     if query.profile is not None and query.profile not in svc.searcher.profiles.names():
         return error_response(400, f"unknown profile {query.profile!r}", parameter="profile",
@@ -23,15 +32,14 @@ def search(query: SearchRequest):
     return svc.searcher.search(query)
 
 
-@bp.get("/products/<product_id>", responses={404: Error, 503: Error})
+@bp.get("/products/<product_id>", responses={200: Product, 404: Error})
 def product(path: ProductPath):
-    """One product as indexed (without its vector)."""
+    """One product's public fields (not the catalog's extra columns, the vector or the stock count)."""
     svc = services()
-    found = svc.client.get(index=svc.settings.index.alias, id=path.product_id, ignore=404,
-                           _source_excludes=[svc.searcher.vector_field, svc.searcher.copy_field])
-    if not found.get("found"):
+    found = get_document(svc.client, svc.settings.index.alias, path.product_id, _source_includes=PUBLIC_FIELDS)
+    if found is None:
         return error_response(404, f"no product {path.product_id!r}")
-    return {"id": found["_id"], **found["_source"]}
+    return Product.model_validate({**found["_source"], "id": found["_id"]}).model_dump(exclude_none=True)
 
 
 class SuggestQuery(BaseModel):
@@ -40,7 +48,7 @@ class SuggestQuery(BaseModel):
     size: int = Field(default=6, ge=1, le=20)
 
 
-@bp.get("/suggest", responses={400: Error, 503: Error})
+@bp.get("/suggest", responses={200: Suggestions})
 def suggest(query: SuggestQuery):
     """Autocomplete for the search box: products by title/brand prefix (typo-tolerant), brands, categories."""
     return services().searcher.suggest(query.q, query.size)

@@ -8,7 +8,6 @@ from flask import current_app
 from opensearchpy import OpenSearch
 
 from shopsearch.config import Settings
-from shopsearch.encoder import TextEncoder
 from shopsearch.events.ingest import EventIngest
 from shopsearch.recommend.rails import Recommender
 from shopsearch.relevance.searcher import Searcher
@@ -22,7 +21,6 @@ EXTENSION = "shopsearch"
 class Services:
     settings: Settings
     client: OpenSearch
-    encoder: TextEncoder
     searcher: Searcher
     users: UserProfileStore
     events: EventIngest

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from flask import request
-from flask_openapi3 import APIBlueprint, Tag
 
-from shopsearch.search_api.schemas import Error, ProfileBody, UserPath
+from shopsearch.search_api import access
+from shopsearch.search_api.schemas import (
+    Error,
+    EventsAccepted,
+    Forgotten,
+    ProfileBody,
+    ProfileSet,
+    StoredProfile,
+    UserPath,
+    Users,
+)
 from shopsearch.search_api.services import services
 
-bp = APIBlueprint("users", __name__, abp_tags=[Tag(name="users")])
+bp = access.blueprint("users", __name__, "users")
 
 
-@bp.put("/users/<user_id>/profile", responses={400: Error, 503: Error})
+@bp.put("/users/<user_id>/profile", responses={200: ProfileSet, 413: Error})
 def set_profile(path: UserPath, body: ProfileBody):
     """p_u = the normalised, weighted mean of the listed products' vectors."""
     weights = body.weights()
@@ -19,7 +28,7 @@ def set_profile(path: UserPath, body: ProfileBody):
     return {"user_id": path.user_id, "items": len(weights), "has_vector": vector is not None}
 
 
-@bp.get("/users/<user_id>/profile", responses={404: Error})
+@bp.get("/users/<user_id>/profile", responses={200: StoredProfile, 404: Error})
 def get_profile(path: UserPath):
     """The stored profile (without the vector itself)."""
     found = services().users.get(path.user_id)
@@ -28,7 +37,7 @@ def get_profile(path: UserPath):
     return {k: v for k, v in found.items() if k not in ("vector", "acc")}
 
 
-@bp.get("/users", responses={503: Error})
+@bp.get("/users", responses={200: Users})
 def list_users():
     """Up to 12 users that have a profile (for the demo page's user switcher)."""
     svc = services()
@@ -39,7 +48,7 @@ def list_users():
     return {"users": [h["_id"] for h in hits]}
 
 
-@bp.post("/events", responses={400: Error, 503: Error})
+@bp.post("/events", responses={200: EventsAccepted, 413: Error})
 def post_events():
     """One event or a batch (up to 1,000): each is validated; bad ones are listed with their reason,
     the rest are stored durably and update the users' profile vectors."""
@@ -47,6 +56,9 @@ def post_events():
     payload = request.get_json(silent=True)
     if payload is None:
         return {"error": "the body must be JSON: an event object or a list of events", "parameter": "body"}, 400
+    for item in payload if isinstance(payload, list) else [payload]:
+        if isinstance(item, dict) and isinstance(item.get("user_id"), str):
+            access.act_for(item["user_id"].strip())  # as Event stores it
     try:
         result = svc.events.ingest(payload, svc.searcher.profiles.get(None).spec.behaviour)
     except ValueError as exc:  # the payload as a whole (not a list/object, too many events)
@@ -54,7 +66,7 @@ def post_events():
     return result, 200
 
 
-@bp.delete("/users/<user_id>", responses={503: Error})
+@bp.delete("/users/<user_id>", responses={200: Forgotten})
 def forget_user(path: UserPath):
     """Forget a user: profile and events deleted, then checked gone."""
     return services().events.forget(path.user_id)

@@ -16,6 +16,7 @@ import numpy as np
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import ConflictError, NotFoundError, TransportError
 
+from shopsearch.client import get_documents
 from shopsearch.errors import UnknownItems
 from shopsearch.events.model import Event
 from shopsearch.indexer.mapping import load_mapping
@@ -44,8 +45,7 @@ class UserProfileStore:
         unique = list(dict.fromkeys(ids))
         if not unique:
             return {}
-        docs = self.client.mget(index=self.products_alias, body={"ids": unique},
-                                _source=[self.item_vector_field])["docs"]
+        docs = get_documents(self.client, self.products_alias, unique, _source=[self.item_vector_field])
         return {d["_id"]: unpack(d["_source"][self.item_vector_field]).astype(np.float64)
                 for d in docs if d.get("found")}
 

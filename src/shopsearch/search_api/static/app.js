@@ -4,9 +4,13 @@
 let renders = 0;
 const state = { q: "", page: 1, size: 12, sort: "relevance", brand: "", category: "", price_min: "", price_max: "", user: "" };
 const $ = (id) => document.getElementById(id);
+// With API keys configured the page sends auth.page_key (a search-only key); a shop's own page would
+// also send the shopper token its back end minted, to personalise.
+const credential = document.body.dataset.key;
+const authorization = credential ? { Authorization: `Bearer ${credential}` } : {};
 const api = async (path, params = {}) => {
   const query = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== "" && v !== null && v !== undefined));
-  const response = await fetch(`${path}?${query}`);
+  const response = await fetch(`${path}?${query}`, { headers: authorization });
   if (!response.ok) throw new Error((await response.json()).error || response.statusText);
   return response.json();
 };
@@ -22,7 +26,7 @@ const hue = (text) => [...(text || "?")].reduce((h, c) => (h * 31 + c.charCodeAt
 
 async function sendEvent(type, productId) {
   if (!state.user) return;
-  await fetch("/events", { method: "POST", headers: { "Content-Type": "application/json" },
+  await fetch("/events", { method: "POST", headers: { "Content-Type": "application/json", ...authorization },
     body: JSON.stringify({ user_id: state.user, type, product_id: productId, query: state.q || undefined }) });
 }
 
