@@ -97,3 +97,21 @@ def test_keys_and_tokens_from_the_command_line(monkeypatch: pytest.MonkeyPatch) 
     assert load_settings().auth.roles() == {keys.digest(key): "events"}
     token = CliRunner().invoke(cli, ["users", "token", "alice", "--ttl", "120"]).output.strip()
     assert tokens.verify(SECRET, token) == "alice"
+
+
+def test_the_demo_credentials_load_and_demo_shoppers_stay_on_loopback(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    import shlex
+
+    from click.testing import CliRunner
+
+    from shopsearch.access import demo
+    from shopsearch.cli import cli
+
+    demo.main()
+    for line in capsys.readouterr().out.splitlines():
+        name, _, value = line.removeprefix("export ").partition("=")
+        monkeypatch.setenv(name, shlex.split(value)[0])
+    auth = load_settings().auth
+    assert auth.enabled and auth.demo_shoppers and auth.page_key is not None
+    result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0"])
+    assert result.exit_code == 1 and "auth.demo_shoppers" in result.output

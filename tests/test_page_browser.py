@@ -10,6 +10,10 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from shopsearch.access import keys
+from shopsearch.config import AuthSettings
+from shopsearch.search_api.app import create_app
+
 pytestmark = [pytest.mark.engine, pytest.mark.browser]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -19,12 +23,18 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 
 @pytest.fixture(scope="module")
-def base_url(shop) -> Iterator[str]:
-    """The shop app on a real HTTP server (a thread) on a free loopback port."""
+def base_url(shop, minilm_encoder) -> Iterator[str]:
+    """The shop app behind keys, as the demo runs it (a search-only page key, shoppers with tokens), on a real
+    HTTP server (a thread) on a free loopback port."""
     http = shop["http"]
     assert http.put("/users/knife-fan/profile", json={"items": ["K0", "K2", "K4"]}).status_code == 200
     assert http.put("/users/pan-fan/profile", json={"items": ["C0", "C1", "C2"]}).status_code == 200
-    server = make_server("127.0.0.1", 0, shop["app"], threaded=True)
+    key = keys.new_key()
+    auth = AuthSettings(keys=[{"name": "page", "role": "search", "sha256": keys.digest(key)}], page_key=key,
+                        shopper_secret="a-demo-secret-of-at-least-32-characters", demo_shoppers=True)
+    app = create_app(shop["settings"].model_copy(update={"auth": auth}),
+                     client=shop["app"].extensions["shopsearch"].client, encoder=minilm_encoder)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -181,6 +181,8 @@ class AuthSettings(BaseModel):
     token_ttl: int = Field(default=3600, ge=60, le=30 * 86400, description="Seconds a shopper token is valid.")
     page_key: SecretStr | None = Field(default=None, description="A search-role key the shop page sends; public"
                                        " by nature, like any search-only key in a web page.")
+    demo_shoppers: bool = Field(default=False, description="The page lists up to 12 shoppers, each with a token"
+                                " minted for it as a shop's back end would at sign-in: a demo, loopback only.")
 
     @field_validator("shopper_secret")
     @classmethod
@@ -190,9 +192,11 @@ class AuthSettings(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _page_key_searches(self) -> AuthSettings:
+    def _consistent(self) -> AuthSettings:
         if self.page_key is not None and self.roles().get(digest(self.page_key.get_secret_value())) != "search":
             raise ValueError("page_key: must be one of keys, with role search")
+        if self.demo_shoppers and self.shopper_secret is None:
+            raise ValueError("demo_shoppers: needs shopper_secret to mint the tokens")
         return self
 
     @property

@@ -26,6 +26,9 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
     if not settings.auth.enabled and not is_loopback(host):
         raise ConfigError(f"refusing to serve on {host} without API keys: anyone who can reach it could read and "
                           "change every shopper's data (add auth.keys, or bind to 127.0.0.1)")
+    if settings.auth.demo_shoppers and not is_loopback(host):
+        raise ConfigError(f"refusing to serve on {host} with auth.demo_shoppers: the page would hand out every"
+                          " listed shopper's token")
     bind = f"{host}:{port or settings.api.port}"
     # A worker stuck past a few search budgets is killed; a search itself gives up at the budget.
     timeout = str(max(10, math.ceil(settings.api.search_timeout * 5)))

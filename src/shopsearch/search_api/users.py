@@ -40,12 +40,7 @@ def get_profile(path: UserPath):
 @bp.get("/users", responses={200: Users})
 def list_users():
     """Up to 12 users that have a profile (for the demo page's user switcher)."""
-    svc = services()
-    if not svc.client.indices.exists(index=svc.users.index):
-        return {"users": []}
-    hits = svc.client.search(index=svc.users.index, body={"size": 12, "_source": False,
-                                                          "sort": [{"id": "asc"}]})["hits"]["hits"]
-    return {"users": [h["_id"] for h in hits]}
+    return {"users": services().users.first(12)}
 
 
 @bp.post("/events", responses={200: EventsAccepted, 413: Error})

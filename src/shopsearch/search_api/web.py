@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, render_template
 
+from shopsearch.access import tokens
+from shopsearch.config import AuthSettings
 from shopsearch.search_api.services import services
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/shop")
@@ -11,5 +15,12 @@ bp = Blueprint("web", __name__, template_folder="templates", static_folder="stat
 
 @bp.get("/")
 def index():
-    page_key = services().settings.auth.page_key
-    return render_template("index.html", page_key=page_key.get_secret_value() if page_key else "")
+    auth = services().settings.auth
+    return render_template("index.html", page_key=auth.page_key.get_secret_value() if auth.page_key else "",
+                           shoppers=json.dumps(demo_shoppers(auth)) if auth.demo_shoppers else "")
+
+
+def demo_shoppers(auth: AuthSettings) -> list[dict[str, str]]:
+    """What a shop's back end does at sign-in, for the demo's shopper switcher: a token per shopper."""
+    secret = auth.shopper_secret.get_secret_value()
+    return [{"id": user, "token": tokens.sign(secret, user, auth.token_ttl)} for user in services().users.first(12)]

@@ -88,6 +88,13 @@ class UserProfileStore:
         self._write_many({u: _folded({}, events, vectors, behaviour) for u, events in events_by_user.items()}, {})
         return len(events_by_user)
 
+    def first(self, count: int) -> list[str]:
+        """The first `count` user ids that have a profile, in id order (the demo page's shopper switcher)."""
+        if not self.client.indices.exists(index=self.index):
+            return []
+        body = {"size": count, "_source": False, "sort": [{"id": "asc"}]}
+        return [hit["_id"] for hit in self.client.search(index=self.index, body=body)["hits"]["hits"]]
+
     def get(self, user_id: str) -> dict[str, Any] | None:
         found = self._read(user_id)
         return found[0] if found else None

@@ -4,13 +4,16 @@
 let renders = 0;
 const state = { q: "", page: 1, size: 12, sort: "relevance", brand: "", category: "", price_min: "", price_max: "", user: "" };
 const $ = (id) => document.getElementById(id);
-// With API keys configured the page sends auth.page_key (a search-only key); a shop's own page would
-// also send the shopper token its back end minted, to personalise.
-const credential = document.body.dataset.key;
-const authorization = credential ? { Authorization: `Bearer ${credential}` } : {};
+// With API keys configured the page sends auth.page_key (a search-only key), or the shopper's token once
+// one is chosen: a shop's back end mints it at sign-in; here auth.demo_shoppers lists a few with theirs.
+const shoppers = document.body.dataset.shoppers ? JSON.parse(document.body.dataset.shoppers) : null;
+const authorization = () => {
+  const credential = (shoppers || []).find((s) => s.id === state.user)?.token || document.body.dataset.key;
+  return credential ? { Authorization: `Bearer ${credential}` } : {};
+};
 const api = async (path, params = {}) => {
   const query = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== "" && v !== null && v !== undefined));
-  const response = await fetch(`${path}?${query}`, { headers: authorization });
+  const response = await fetch(`${path}?${query}`, { headers: authorization() });
   if (!response.ok) throw new Error((await response.json()).error || response.statusText);
   return response.json();
 };
@@ -26,7 +29,7 @@ const hue = (text) => [...(text || "?")].reduce((h, c) => (h * 31 + c.charCodeAt
 
 async function sendEvent(type, productId) {
   if (!state.user) return;
-  await fetch("/events", { method: "POST", headers: { "Content-Type": "application/json", ...authorization },
+  await fetch("/events", { method: "POST", headers: { "Content-Type": "application/json", ...authorization() },
     body: JSON.stringify({ user_id: state.user, type, product_id: productId, query: state.q || undefined }) });
 }
 
@@ -144,7 +147,7 @@ $("user").addEventListener("change", () => { state.user = $("user").value; searc
 
 (async () => {
   try {
-    const { users } = await api("/users");
+    const users = shoppers ? shoppers.map((s) => s.id) : (await api("/users")).users;
     for (const user of users) $("user").append(el("option", { value: user }, user));
   } catch { /* the switcher stays anonymous-only */ }
   search();
