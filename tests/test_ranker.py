@@ -75,6 +75,9 @@ def test_features_one_row_per_candidate_with_missing_as_nan() -> None:
     assert np.isnan(col["bm25_rank"][1]) and col["bm25_rank"][0] == 1 and np.isnan(col["knn_rank"][2])
     assert col["coverage"].tolist() == [1.0, 0.25, 0.25]  # milwaukee, 20, v, drill: "v" alone or "drill" alone
     assert col["measures"].tolist() == [1.0, 0.0, 0.0] and col["phrase"][0] == 1.0
+    # "v" and "drill" are in two of the three titles, "milwaukee" and "20" in one: the rare ones weigh more
+    assert col["rare_coverage"] == pytest.approx([1.0, (1.05 - 2 / 3) / 2.2, (1.05 - 2 / 3) / 2.2])
+    assert col["common_term"] == pytest.approx([2 / 3, 2 / 3, 2 / 3])
     # no brand field: the title's first word stands in (Home Depot titles start with the brand)
     assert col["brand_named"].tolist() == [1.0, 0.0, 1.0] and col["last_term"].tolist() == [1.0, 0.0, 1.0]
     assert col["cosine"].tolist() == [1.0, 0.0, 0.0] and np.isnan(col["personal"]).all()

@@ -173,9 +173,11 @@ class Searcher:
                 "brands": [b["key"] for b in aggs.get("brand", {}).get("buckets", [])],
                 "categories": [b["key"] for b in aggs.get("category", {}).get("buckets", [])]}
 
-    def candidates(self, request: SearchRequest) -> tuple[Candidates, Context]:
-        """The candidates of a relevance-ordered search and the context they are scored in (for learning)."""
-        profile = self.profiles.get(request.profile)
+    def candidates(self, request: SearchRequest, profile: RelevanceProfile | None = None
+                   ) -> tuple[Candidates, Context]:
+        """The candidates of a relevance-ordered search and the context they are scored in (for learning);
+        `profile` (default: the request's) may be one that is not on disk."""
+        profile = profile or self.profiles.get(request.profile)
         q = normalize_query(request.q)
         vector = self._vector_for(q, profile)
         candidates, context, _ = self._retrieve(request, profile, q, vector, request.filter_clauses())
