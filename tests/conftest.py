@@ -159,6 +159,6 @@ def shop(os_settings, client, minilm_encoder, tmp_path_factory) -> Iterator[dict
     app = create_app(settings, client=client, encoder=minilm_encoder)
     yield {"app": app, "http": app.test_client(), "profiles": profiles, "settings": settings}
     api = settings.api
-    client.indices.delete(index=f"{settings.index.alias}-*,{api.users_index},{api.cf_index}", ignore_unavailable=True)
+    client.indices.delete(index=f"{settings.index.alias}-*,{api.users_index},{api.cf_index}-*", ignore_unavailable=True)
     client.indices.delete_data_stream(name=api.events_stream, ignore=404)
     client.indices.delete_index_template(name=api.events_stream, ignore=404)

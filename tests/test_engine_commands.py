@@ -17,7 +17,7 @@ from shopsearch.client import create_client
 from shopsearch.config import OpenSearchSettings
 from shopsearch.engine import local
 from shopsearch.errors import EngineError
-from tests.conftest import free_engine_port
+from tests.conftest import SHOP, free_engine_port
 
 pytestmark = pytest.mark.local_engine
 
@@ -77,8 +77,28 @@ def test_cli_error_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def _shop_data(url: list[str], encoder, tmp_path: Path):  # noqa: ANN001, ANN202 (the app's services)
+    """Every kind of index shopsearch creates, through its own code: products, events, profiles, bought-together."""
+    import json
+
+    from shopsearch.config import load_settings
+    from shopsearch.indexer.service import Indexer
+    from shopsearch.recommend import cf
+    from shopsearch.search_api.app import create_app
+    settings = load_settings(opensearch={"url": ",".join(url)}, model={"path": encoder.model_dir},
+                             index={"alias": "shop", "vector_cache": tmp_path / "v.sqlite", "dead_letter_dir": tmp_path})
+    catalog = tmp_path / "shop.jsonl"
+    catalog.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in SHOP), encoding="utf-8")
+    Indexer(settings, encoder=encoder).reindex(catalog)
+    services = create_app(settings, encoder=encoder).extensions["shopsearch"]
+    events = [{"user_id": "u1", "type": "purchase", "product_id": p, "session_id": "s1"} for p in ("K0", "K1", "C0")]
+    assert services.events.ingest(events, services.searcher.profiles.get(None).spec.behaviour)["accepted"] == 3
+    cf.store(services.client, settings.api.cf_index, cf.co_occurrence(cf.baskets(services.events.store.scan()), 1))
+    return services
+
+
 @pytest.mark.slow
-def test_three_nodes_survive_losing_one_keep_data_and_stop_cleanly(tmp_path: Path) -> None:
+def test_three_nodes_survive_losing_one_keep_data_and_stop_cleanly(tmp_path: Path, tiny_encoder) -> None:
     port = free_engine_port(nodes=3)
     args = ["--data", str(tmp_path)]
     started = _run("engine", "start", "--nodes", "3", "--port", str(port), "--heap", "512m", *args)
@@ -91,12 +111,23 @@ def test_three_nodes_survive_losing_one_keep_data_and_stop_cleanly(tmp_path: Pat
         settings = {"number_of_shards": 1, "number_of_replicas": 2}
         client.indices.create(index="kept", body={"settings": settings})
         client.index(index="kept", id="1", body={"title": "chef knife"}, refresh=True)
-        assert client.cluster.health(wait_for_status="green")["active_shards"] == 3
+        services = _shop_data(state.urls, tiny_encoder, tmp_path)
+        health = client.cluster.health(wait_for_status="green", request_timeout=60)
+        ours = client.cat.shards(format="json", h="index,prirep,state")
+        assert health["status"] == "green" and {row["state"] for row in ours} == {"STARTED"}
+        for index in {row["index"] for row in ours if row["index"][0] != "."} - {"kept"}:  # each has a copy elsewhere
+            assert {row["prirep"] for row in ours if row["index"] == index} == {"p", "r"}, index
 
         os.kill(state.pids[2], signal.SIGKILL)  # lose node 3 without warning
         survivors = create_client(OpenSearchSettings(url=state.urls[:2], timeout=30))
         hits = survivors.search(index="kept", body={"query": {"match": {"title": "knife"}}})["hits"]["hits"]
         assert [h["_id"] for h in hits] == ["1"]
+        survivors.cluster.health(wait_for_status="yellow", request_timeout=60)
+        assert survivors.count(index="shop")["count"] == len(SHOP)
+        assert survivors.count(index=services.settings.api.events_stream)["count"] == 3
+        assert survivors.get(index=services.settings.api.users_index, id="u1")["_source"]["event_counts"] == {
+            "purchase": 3}
+        assert survivors.get(index=services.settings.api.cf_index, id="K0")["found"]
     finally:
         stopped = _run("engine", "stop", *args)
     assert stopped.returncode == 0 and "stopped 2 node process(es)" in stopped.stdout

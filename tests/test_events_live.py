@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from shopsearch.config import load_settings
-from shopsearch.events.model import Event
+from shopsearch.events.model import Event, parse_batch
 from shopsearch.events.simulator import simulate
 from shopsearch.indexer.service import Indexer
 from shopsearch.recommend import cf
@@ -46,7 +46,7 @@ def test_a_bad_event_is_rejected_with_its_reason_and_the_rest_stored(shop) -> No
     assert "unknown product 'NOPE'" in result["rejected"][1]["reason"]
     events = shop["app"].extensions["shopsearch"].events.store
     assert events.count(who) == 2
-    assert {e.type for e in events.scan(user_id=who)} == {"view", "purchase"}
+    assert {e.type for e in events.scan(user_ids=[who])} == {"view", "purchase"}
 
 
 def test_payloads_that_are_not_events(shop) -> None:
@@ -89,8 +89,7 @@ def test_rebuild_equals_the_incremental_profile(shop) -> None:
     services = shop["app"].extensions["shopsearch"]
     incremental = services.users.vector(who)
     behaviour = services.searcher.profiles.get(None).spec.behaviour
-    services.users.rebuild({who: list(services.events.store.scan(user_id=who))},
-                           services.users.known_vectors(products), behaviour)
+    services.users.rebuild([who], services.events.usable_events, behaviour)
     rebuilt = services.users.vector(who)
     assert incremental is not None and np.allclose(incremental, rebuilt, atol=1e-5)
     assert services.users.get(who)["event_counts"] == dict(Counter(e["type"] for e in events))
@@ -168,3 +167,71 @@ def test_for_you_beats_popularity_offline(os_settings, client, minilm_encoder, t
         assert rates["for_you"] > rates["popular"]
     finally:
         client.indices.delete(index=f"test-offline-{suffix}-*", ignore_unavailable=True)
+
+
+def _concurrently(calls: list) -> list:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(lambda call: call(), calls))
+
+
+def test_concurrent_first_batches_of_a_new_user_all_count(shop) -> None:
+    who, app = user(), shop["app"]
+    posts = [lambda: app.test_client().post("/events", json={"user_id": who, "type": "purchase", "product_id": "K0"})
+             for _ in range(16)]
+    answers = _concurrently(posts)
+    assert [(r.status_code, r.get_json()["profiles_updated"]) for r in answers] == [(200, True)] * 16
+    profile = app.extensions["shopsearch"].users.get(who)
+    assert profile["event_counts"] == {"purchase": 16}
+
+
+def test_a_profile_put_during_live_events_loses_none_of_them(shop) -> None:
+    who, app = user(), shop["app"]
+    products = ["K0", "K1", "C0", "C2", "H0", "R1", "T0", "K3"]
+    events = [lambda p=p: app.test_client().post("/events", json={"user_id": who, "type": "purchase", "product_id": p})
+              for p in products]
+    puts = [lambda: app.test_client().put(f"/users/{who}/profile", json={"items": ["C1", "C3"]}) for _ in range(4)]
+    assert {r.status_code for r in _concurrently(events + puts)} == {200}
+    profile = app.extensions["shopsearch"].users.get(who)
+    assert profile["event_counts"]["purchase"] == len(products) and profile["event_counts"]["items"] == 2
+    assert sorted(profile["purchased"]) == sorted(products)
+
+
+def test_cf_build_swaps_in_a_new_table_while_the_rail_keeps_answering(shop) -> None:
+    import threading
+
+    services, http = shop["app"].extensions["shopsearch"], shop["app"].test_client()
+    alias = services.settings.api.cf_index
+    cf.store(services.client, alias, {"K0": [{"id": "K1", "score": 0.9, "count": 3}]})
+    bigger = {f"K{i}": [{"id": f"C{j}", "score": 0.5, "count": 2} for j in range(5)] for i in range(6)}
+    builds = threading.Thread(target=lambda: [cf.store(services.client, alias, bigger) for _ in range(3)])
+    builds.start()
+    answers = []
+    while builds.is_alive():
+        answers.append(http.get("/recommend/bought-together/K0", query_string={"size": 3}))
+    builds.join()
+    assert answers and {a.status_code for a in answers} == {200} and all(a.get_json()["items"] for a in answers)
+    assert len(services.client.indices.get_alias(name=alias)) == 1  # the old tables are gone
+
+
+def test_oversized_baskets_are_left_out_and_counted() -> None:
+    kept, oversized = cf.capped([{"a", "b"}, {str(i) for i in range(60)}, {"c", "d", "e"}], limit=50)
+    assert kept == [{"a", "b"}, {"c", "d", "e"}] and oversized == 1
+
+
+def test_forgetting_during_a_batch_in_flight_leaves_nothing(shop) -> None:
+    """The batch's events were received before the forget; their profile update lands after it."""
+    who = user()
+    services = shop["app"].extensions["shopsearch"]
+    post(shop, {"user_id": who, "type": "purchase", "product_id": "K0"})
+    behaviour = services.searcher.profiles.get(None).spec.behaviour
+    valid, _ = parse_batch([{"user_id": who, "type": "cart", "product_id": p} for p in ("K1", "C0")])
+    in_flight = [event for _, event in valid]
+    services.events.store.append(in_flight)  # stored before the forget...
+    assert shop["http"].delete(f"/users/{who}").get_json()["verified_gone"]
+    services.events._update_profiles(in_flight, services.users.known_vectors(["K1", "C0"]), behaviour)  # ...applied after
+    assert services.users.get(who) is None and services.events.store.count(who) == 0
+    assert who not in shop["http"].get("/users").get_json()["users"]
+    later = post(shop, {"user_id": who, "type": "view", "product_id": "H0"})  # a shopper may come back
+    assert later["accepted"] == 1 and services.users.get(who)["event_counts"] == {"view": 1}

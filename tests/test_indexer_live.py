@@ -177,6 +177,34 @@ def test_upsert_and_delete_are_visible_after_refresh(make_indexer, client, tmp_p
     assert client.count(index=indexer.alias)["count"] == 9
 
 
+def test_upserts_and_deletes_are_refused_while_a_reindex_loads_then_land(make_indexer, client, tmp_path) -> None:
+    """Written to the served index during a reindex, they would vanish at the alias swap: refused, with why."""
+    indexer = make_indexer()
+    indexer.reindex(write_jsonl(tmp_path / "v1.jsonl", products(10)))
+    loading, release = threading.Event(), threading.Event()
+
+    def slow_rows() -> Iterator[RawRow]:
+        rows = [RawRow("stream", n + 1, record) for n, record in enumerate(products(10, tag="v2"))]
+        yield from rows[:5]
+        loading.set()
+        release.wait(60)
+        yield from rows[5:]
+
+    reindex = threading.Thread(target=lambda: indexer.reindex(None, rows=slow_rows()))
+    reindex.start()
+    assert loading.wait(60)
+    change = write_jsonl(tmp_path / "change.jsonl", [{"id": "P003", "title": "renamed during the reindex"}])
+    with pytest.raises(ReindexError, match=r"a reindex is loading .*; upsert after it finishes"):
+        indexer.upsert(change)
+    with pytest.raises(ReindexError, match="delete after it finishes"):
+        indexer.delete(["P004"])
+    release.set()
+    reindex.join(60)
+    indexer.upsert(change)  # the reindex is done: the change lands on the new index
+    assert client.get(index=indexer.alias, id="P003")["_source"]["title"] == "renamed during the reindex"
+    assert not lifecycle.alias_targets(client, lifecycle.loading_alias(indexer.alias))
+
+
 def test_unchanged_catalog_reencodes_nothing_and_a_change_only_itself(make_indexer, tmp_path) -> None:
     indexer = make_indexer()
     rows = products(40)

@@ -97,10 +97,12 @@ def cf_group() -> None:
 
 @cf_group.command("build")
 @click.option("--min-count", default=2, show_default=True, help="Fewest co-occurrences kept.")
+@click.option("--max-basket", default=cf.MAX_BASKET, show_default=True, help="Larger baskets are left out.")
 @click.pass_obj
-def cf_build(settings: Settings, min_count: int) -> None:
-    """Item-to-item similarities from carts and purchases, stored for /recommend/bought-together."""
+def cf_build(settings: Settings, min_count: int, max_basket: int) -> None:
+    """Item-to-item similarities from carts and purchases, built beside the live table and swapped in."""
     ingest = ingest_service(settings)
-    table = cf.co_occurrence(cf.baskets(ingest.store.scan(types=("cart", "purchase"))), min_count=min_count)
-    written = cf.store(ingest.store.client, settings.api.cf_index, table)
-    click.echo(f"bought-together: {written} products with neighbours")
+    groups, oversized = cf.capped(cf.baskets(ingest.store.scan(types=("cart", "purchase"))), max_basket)
+    written = cf.store(ingest.store.client, settings.api.cf_index, cf.co_occurrence(groups, min_count=min_count))
+    click.echo(f"bought-together: {written} products with neighbours, from {len(groups)} baskets"
+               f" ({oversized} over {max_basket} products left out)")

@@ -7,14 +7,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 from opensearchpy.exceptions import OpenSearchException
 
 from shopsearch.events.model import Event, parse_batch
 from shopsearch.events.store import DUPLICATE, EventStore
+from shopsearch.indexer.writer import batched
 from shopsearch.relevance.profile import Behaviour
 from shopsearch.users.store import UserProfileStore
 
 log = logging.getLogger(__name__)
+REBUILD_CHUNK = 500
 
 
 def by_user(events: Iterable[Event]) -> dict[str, list[Event]]:
@@ -54,25 +57,34 @@ class EventIngest:
                 "profiles_updated": updated}
 
     def _update_profiles(self, events: list[Event], vectors: dict, behaviour: Behaviour) -> bool:
-        """Stored events are safe; a profile that fails to update now is repaired by `profiles rebuild`."""
+        """Stored events are safe; a profile that fails to update now is repaired by `profiles rebuild`. Events
+        of a user forgotten while this batch was in flight are deleted again: the forget wins."""
         try:
-            self.users.apply_events(by_user(events), vectors, behaviour)
+            late = self.users.apply_events(by_user(events), vectors, behaviour)
+            for user_id, forgotten_at in late.items():
+                self.store.delete_user(user_id, until=forgotten_at)
         except OpenSearchException as exc:
             log.error("events stored but profiles not updated (run `shopsearch profiles rebuild`): %s", exc)
             return False
         return True
 
     def rebuild_all(self, behaviour: Behaviour) -> int:
-        """Recompute every user's profile from the stored events."""
-        grouped = by_user(self.store.scan())
+        """Recompute every user's profile from the stored events, REBUILD_CHUNK users at a time (memory and
+        bulk requests stay bounded however many users there are)."""
+        return sum(self.users.rebuild(list(chunk), self.usable_events, behaviour)
+                   for chunk in batched(self.store.users(), REBUILD_CHUNK))
+
+    def usable_events(self, user_ids: list[str]) -> tuple[dict[str, list[Event]], dict[str, np.ndarray]]:
+        """These users' stored events on products still in the catalog, and those products' vectors."""
+        grouped = by_user(self.store.scan(user_ids=user_ids))
         vectors = self.users.known_vectors({e.product_id for events in grouped.values() for e in events})
-        usable = {u: [e for e in events if e.product_id in vectors] for u, events in grouped.items()}
-        return self.users.rebuild({u: events for u, events in usable.items() if events}, vectors, behaviour)
+        return {u: [e for e in events if e.product_id in vectors] for u, events in grouped.items()}, vectors
 
     def forget(self, user_id: str) -> dict[str, Any]:
-        """Delete the user's profile and events, then check that nothing is left."""
+        """Tombstone the user's profile, delete their events, then check that nothing is left. The tombstone
+        comes first, so a batch in flight either lands before the delete or is turned away by the tombstone."""
+        profile_deleted = self.users.forget(user_id)
         deleted_events = self.store.delete_user(user_id)
-        profile_deleted = self.users.delete(user_id)
         remaining = self.store.count(user_id) + (1 if self.users.get(user_id) else 0)
         return {"user_id": user_id, "deleted_events": deleted_events, "profile_deleted": profile_deleted,
                 "verified_gone": remaining == 0}

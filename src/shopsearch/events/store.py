@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,14 +42,14 @@ class EventStore:
         items = self.client.bulk(body=lines)["items"]
         return [_outcome(item["create"]) for item in items]
 
-    def scan(self, user_id: str | None = None, types: tuple[str, ...] | None = None) -> Iterator[Event]:
-        """Every stored event (of one user, of some types), as Event objects, in no particular order."""
+    def scan(self, user_ids: list[str] | None = None, types: tuple[str, ...] | None = None) -> Iterator[Event]:
+        """Every stored event (of these users, of some types), as Event objects, in no particular order."""
         if not self.client.indices.exists(index=self.stream):
             return
         self.client.indices.refresh(index=self.stream)  # include what was written a moment ago
         clauses: list[dict[str, Any]] = []
-        if user_id is not None:
-            clauses.append({"term": {"user_id": user_id}})
+        if user_ids is not None:
+            clauses.append({"terms": {"user_id": user_ids}})
         if types:
             clauses.append({"terms": {"type": list(types)}})
         query = {"query": {"bool": {"filter": clauses}}}
@@ -56,6 +57,22 @@ class EventStore:
             source = dict(hit["_source"])
             source["ts"] = source.pop("@timestamp")
             yield Event.model_validate(source)
+
+    def users(self) -> Iterator[str]:
+        """Every user id with stored events, in id order, paged by a composite aggregation."""
+        if not self.client.indices.exists(index=self.stream):
+            return
+        self.client.indices.refresh(index=self.stream)
+        after: dict[str, Any] | None = None
+        while True:
+            source = {"size": 1000, "sources": [{"user": {"terms": {"field": "user_id"}}}],
+                      **({"after": after} if after else {})}
+            agg = self.client.search(index=self.stream, body={"size": 0, "aggs": {"users": {"composite": source}}}
+                                     )["aggregations"]["users"]
+            yield from (bucket["key"]["user"] for bucket in agg["buckets"])
+            after = agg.get("after_key")
+            if not agg["buckets"] or after is None:
+                return
 
     def total(self) -> int:
         if not self.client.indices.exists(index=self.stream):
@@ -68,12 +85,15 @@ class EventStore:
         self.client.indices.refresh(index=self.stream)
         return self.client.count(index=self.stream, body={"query": {"term": {"user_id": user_id}}})["count"]
 
-    def delete_user(self, user_id: str) -> int:
-        """Delete every event of the user; return how many went."""
+    def delete_user(self, user_id: str, until: datetime | None = None) -> int:
+        """Delete every event of the user (up to `until`); return how many went."""
         if not self.client.indices.exists(index=self.stream):
             return 0
         self.client.indices.refresh(index=self.stream)  # events just written must be seen to be deleted
-        result = self.client.delete_by_query(index=self.stream, body={"query": {"term": {"user_id": user_id}}},
+        clauses: list[dict[str, Any]] = [{"term": {"user_id": user_id}}]
+        if until is not None:
+            clauses.append({"range": {"@timestamp": {"lte": until.isoformat()}}})
+        result = self.client.delete_by_query(index=self.stream, body={"query": {"bool": {"filter": clauses}}},
                                              refresh=True, conflicts="proceed", request_timeout=120)
         return int(result.get("deleted", 0))
 

@@ -20,6 +20,11 @@ def new_index_name(alias: str, now: datetime | None = None) -> str:
     return f"{alias}-{stamp}"
 
 
+def loading_alias(alias: str) -> str:
+    """Marks the index a reindex is loading: writes to the served index meanwhile would be lost at the swap."""
+    return f"{alias}.loading"
+
+
 def managed_indices(client: OpenSearch, alias: str) -> list[str]:
     """Our concrete indices for this alias, oldest first."""
     found = client.indices.get(index=f"{alias}-*", expand_wildcards="open,closed", ignore_unavailable=True)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from opensearchpy import OpenSearch, helpers
 from opensearchpy.exceptions import OpenSearchException
@@ -63,6 +64,7 @@ class Indexer:
                 report = self._writer(dead).write(rows, name)
                 self._finish_load(name, report)
                 replaced = lifecycle.swap_alias(self.client, self.alias, name)
+                self.client.indices.delete_alias(index=name, name=lifecycle.loading_alias(self.alias))
             except BaseException:
                 self._discard(name, keep_failed)
                 raise
@@ -72,6 +74,7 @@ class Indexer:
     def upsert(self, catalog: Path, fmt: str | None = None) -> tuple[WriteReport, Path | None]:
         """Write rows into the index the alias serves (same validation and dead-letter rules)."""
         self._require_alias()
+        self._refuse_while_loading("upsert")
         with self._dead_letter(str(catalog)) as dead:
             report = self._writer(dead).write(read_catalog(catalog, fmt), self.alias)
         self.client.indices.refresh(index=self.alias)
@@ -80,6 +83,7 @@ class Indexer:
     def delete(self, ids: list[str]) -> dict[str, list[str]]:
         """Delete products by id from the served index; report which ids were not there."""
         self._require_alias()
+        self._refuse_while_loading("delete")
         actions = ({"_op_type": "delete", "_index": self.alias, "_id": doc_id} for doc_id in ids)
         outcome: dict[str, list[str]] = {"deleted": [], "not_found": []}
         for ok, item in helpers.streaming_bulk(self.client, actions, raise_on_error=False, max_retries=5):
@@ -106,9 +110,11 @@ class Indexer:
                 "model_path": str(self.encoder.model_dir.resolve()), "model_runtime": self.encoder.runtime,
                 "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "text_fields": self.settings.index.text_fields}
-        body = self.mapping.index_body(self.encoder.dimension, meta)
+        body = {**self.mapping.index_body(self.encoder.dimension, meta),
+                "aliases": {lifecycle.loading_alias(self.alias): {}}}
         # Load fast: no refreshes, no replicas; _finish_load restores both before the alias moves.
-        body["settings"].setdefault("index", {}).update({"refresh_interval": "-1", "number_of_replicas": 0})
+        body["settings"].setdefault("index", {}).update(
+            {"refresh_interval": "-1", "number_of_replicas": 0, "auto_expand_replicas": "false"})
         self.client.indices.create(index=name, body=body)
 
     def _finish_load(self, name: str, report: WriteReport) -> None:
@@ -118,26 +124,40 @@ class Indexer:
             raise ReindexError(f"{report.rejected} of {report.read} rows rejected (limit"
                                f" {self.settings.index.max_rejected_ratio:.0%}); the alias was not moved")
         file_index = self.mapping.spec.settings.get("index", {})
-        replicas = self.settings.index.replicas
         self.client.indices.put_settings(index=name, body={"index": {
-            "refresh_interval": file_index.get("refresh_interval", "1s"),
-            "number_of_replicas": file_index.get("number_of_replicas", 0) if replicas is None else replicas,
-        }})  # fmt: skip
+            "refresh_interval": file_index.get("refresh_interval", "1s"), **self._replicas(file_index)}})
         self.client.indices.refresh(index=name)
         count = self.client.count(index=name)["count"]
         if count != report.expected_docs:
             raise ReindexError(f"{name} holds {count} documents but {report.expected_docs} were accepted")
         self.client.cluster.health(index=name, wait_for_status="yellow", request_timeout=60)
 
+    def _replicas(self, file_index: dict[str, Any]) -> dict[str, Any]:
+        """index.replicas when configured, else the mapping file's (auto_expand_replicas 0-1: a copy on another
+        node as soon as there is one, so losing a node loses nothing)."""
+        if self.settings.index.replicas is not None:
+            return {"number_of_replicas": self.settings.index.replicas, "auto_expand_replicas": "false"}
+        if "number_of_replicas" in file_index:
+            return {"number_of_replicas": file_index["number_of_replicas"], "auto_expand_replicas": "false"}
+        return {"auto_expand_replicas": file_index.get("auto_expand_replicas", "0-1")}
+
     def _discard(self, name: str, keep_failed: bool) -> None:
         if keep_failed:
             log.warning("reindex failed; kept %s for inspection (--keep-failed)", name)
+            self.client.indices.delete_alias(index=name, name=lifecycle.loading_alias(self.alias), ignore=404)
             return
         log.warning("reindex failed; deleting the half-built %s, the alias is unchanged", name)
         try:
             self.client.indices.delete(index=name, ignore_unavailable=True)
         except OpenSearchException as exc:  # the cluster may be what failed; never mask the first error
             log.error("could not delete %s: %s", name, exc)
+
+    def _refuse_while_loading(self, what: str) -> None:
+        """A write to the served index during a reindex would vanish at the alias swap: refuse it, saying why."""
+        loading = lifecycle.alias_targets(self.client, lifecycle.loading_alias(self.alias))
+        if loading:
+            raise ReindexError(f"a reindex is loading {loading[0]}; {what} after it finishes (its rows would be lost"
+                               f" at the alias swap), or delete {loading[0]} if that reindex died")
 
     def _require_alias(self) -> None:
         if not lifecycle.alias_targets(self.client, self.alias):

@@ -14,6 +14,9 @@ from typing import Any
 from opensearchpy import OpenSearch, helpers
 
 from shopsearch.events.model import Event
+from shopsearch.indexer.lifecycle import alias_targets, new_index_name, prune, swap_alias
+
+MAX_BASKET = 50  # a basket costs its size squared in pairs, and a client decides how big it is
 
 
 def baskets(events: Iterable[Event]) -> list[set[str]]:
@@ -24,6 +27,12 @@ def baskets(events: Iterable[Event]) -> list[set[str]]:
             key = event.session_id or event.ts.date().isoformat()
             grouped[event.user_id, key].add(event.product_id)
     return [basket for basket in grouped.values() if len(basket) > 1]
+
+
+def capped(groups: list[set[str]], limit: int = MAX_BASKET) -> tuple[list[set[str]], int]:
+    """The baskets of at most `limit` products, and how many larger ones were left out (bulk orders, bots)."""
+    kept = [group for group in groups if len(group) <= limit]
+    return kept, len(groups) - len(kept)
 
 
 def co_occurrence(groups: Iterable[set[str]], min_count: int = 2, top: int = 20) -> dict[str, list[dict[str, Any]]]:
@@ -43,12 +52,21 @@ def co_occurrence(groups: Iterable[set[str]], min_count: int = 2, top: int = 20)
     return {item: sorted(found, key=lambda n: (-n["score"], n["id"]))[:top] for item, found in neighbours.items()}
 
 
-def store(client: OpenSearch, index: str, table: dict[str, list[dict[str, Any]]]) -> int:
-    """Replace the bought-together index with this table (one document per product)."""
-    client.indices.delete(index=index, ignore_unavailable=True)
+def store(client: OpenSearch, alias: str, table: dict[str, list[dict[str, Any]]]) -> int:
+    """Write the table into a new index, then move the alias to it in one atomic step and drop the old one:
+    the rails answer from the old table until the swap, and a failed build leaves it serving."""
+    index = new_index_name(alias)
     client.indices.create(index=index, body={
-        "settings": {"index": {"number_of_shards": 1, "number_of_replicas": 0}},
+        "settings": {"index": {"number_of_shards": 1, "auto_expand_replicas": "0-1"}},
         "mappings": {"dynamic": False, "properties": {"neighbours": {"type": "object", "enabled": False}}}})
     actions = ({"_index": index, "_id": item, "_source": {"neighbours": found}} for item, found in table.items())
-    written, _ = helpers.bulk(client, actions, refresh=True)
+    try:
+        written, _ = helpers.bulk(client, actions, refresh=True)
+    except Exception:
+        client.indices.delete(index=index, ignore_unavailable=True)
+        raise
+    if client.indices.exists(index=alias) and not alias_targets(client, alias):  # a table from before the alias
+        client.indices.delete(index=alias)
+    swap_alias(client, alias, index)
+    prune(client, alias, keep=0)
     return written

@@ -6,8 +6,10 @@ one read-modify-write per user with optimistic concurrency). ``rebuild`` recompu
 
 from __future__ import annotations
 
+import random
+import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,8 @@ from shopsearch.vector_codec import pack, unpack
 MAX_PURCHASED = 1000  # remembered purchases (for-you leaves them out)
 MAX_RECENT = 50  # newest carted or bought products, in time order: the sequence the fused rail reads
 SEQUENCE_TYPES = ("cart", "purchase")
+FORGOTTEN = "forgotten_at"
+PROFILE_KEYS = {"vector", "ref_time", "event_counts"}  # a tombstone has none of them
 
 
 class UserProfileStore:
@@ -59,45 +63,76 @@ class UserProfileStore:
         return found
 
     def set_from_items(self, user_id: str, items: dict[str, float]) -> np.ndarray | None:
-        """p_u from weighted products; store it (or clear it when the mean is empty) and return it."""
+        """p_u from weighted products; store it (or clear it when the mean is empty) and return it. The rest of
+        the profile (decayed sum, counts, purchases) is kept, and events applied meanwhile are not lost."""
         vectors = self.item_vectors(items)
         vector = weighted_unit_mean(np.array([vectors[i] for i in items]), np.array(list(items.values())))
         if vector is None:
             self.delete(user_id)
-        else:
-            self._write(user_id, {"vector": vector, "event_counts": {"items": len(items)}})
+            return None
+
+        def explicit(current: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+            doc = current[user_id]
+            return {user_id: {**doc, "vector": vector, "event_counts": {**doc.get("event_counts", {}),
+                                                                        "items": len(items)}}}
+
+        self._update([user_id], explicit)
         return vector
 
     def apply_events(self, events_by_user: dict[str, list[Event]], vectors: dict[str, np.ndarray],
-                     behaviour: Behaviour, attempts: int = 5) -> None:
-        """Fold new events into each user's profile: one read and one bulk write per round, with
-        optimistic concurrency; users whose profile changed meanwhile are read and folded again."""
-        pending = dict(events_by_user)
-        for _ in range(attempts):
-            current = self._read_many(list(pending))
-            docs = {u: _folded(current.get(u, ({}, None))[0], e, vectors, behaviour) for u, e in pending.items()}
-            conflicts = self._write_many(docs, {u: v for u, (_, v) in current.items()})
-            pending = {u: pending[u] for u in conflicts}
-            if not pending:
-                return
-        raise ConflictError(409, "version_conflict", f"profiles kept changing: {sorted(pending)[:5]}")
+                     behaviour: Behaviour) -> dict[str, datetime]:
+        """Fold new events into each user's profile. Events from before a user was forgotten (a batch that was
+        in flight during DELETE /users/<id>) are left out; returns those users and when they were forgotten,
+        so the caller deletes what the batch stored."""
+        late: dict[str, datetime] = {}
 
-    def rebuild(self, events_by_user: dict[str, list[Event]], vectors: dict[str, np.ndarray],
+        def fold(current: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+            docs = {}
+            for user, doc in current.items():
+                cutoff = _forgotten_at(doc)
+                kept = [e for e in events_by_user[user] if cutoff is None or e.ts > cutoff]
+                if cutoff is not None and len(kept) < len(events_by_user[user]):
+                    late[user] = cutoff
+                if kept:
+                    docs[user] = _folded(doc, kept, vectors, behaviour)
+            return docs
+
+        self._update(list(events_by_user), fold)
+        return late
+
+    def rebuild(self, user_ids: list[str], events_of: Callable[[list[str]], tuple[dict[str, list[Event]], dict]],
                 behaviour: Behaviour) -> int:
-        """Recompute every listed user's profile from all of their events (overwriting)."""
-        self._write_many({u: _folded({}, events, vectors, behaviour) for u, events in events_by_user.items()}, {})
-        return len(events_by_user)
+        """Recompute these users' profiles from all of their events. Each round reads the profiles' versions
+        first and the events second, so an event stored meanwhile is either in the fold or makes the write
+        conflict and the round repeat for that user: nothing applied concurrently is overwritten."""
+        def from_events(current: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+            events, vectors = events_of(list(current))
+            return {u: _folded(_tombstone(current[u]), found, vectors, behaviour) for u, found in events.items()
+                    if found}
+
+        self._update(user_ids, from_events)
+        return len(user_ids)
 
     def first(self, count: int) -> list[str]:
         """The first `count` user ids that have a profile, in id order (the demo page's shopper switcher)."""
         if not self.client.indices.exists(index=self.index):
             return []
-        body = {"size": count, "_source": False, "sort": [{"id": "asc"}]}
+        body = {"size": count, "_source": False, "sort": [{"id": "asc"}],
+                "query": {"bool": {"must_not": [{"exists": {"field": FORGOTTEN}}]}}}
         return [hit["_id"] for hit in self.client.search(index=self.index, body=body)["hits"]["hits"]]
 
     def get(self, user_id: str) -> dict[str, Any] | None:
+        """The profile (None for none, or a forgotten user's tombstone)."""
         found = self._read(user_id)
-        return found[0] if found else None
+        return found[0] if found and PROFILE_KEYS & set(found[0]) else None
+
+    def forget(self, user_id: str) -> bool:
+        """Replace the profile by a tombstone that keeps only when the user was forgotten (no personal data):
+        a batch in flight meanwhile cannot bring the profile back (apply_events leaves its events out)."""
+        existed = self.get(user_id) is not None
+        now = datetime.now(UTC).isoformat()
+        self._update([user_id], lambda current: {user_id: {FORGOTTEN: now}})
+        return existed
 
     def vector(self, user_id: str) -> np.ndarray | None:
         found = self.get(user_id)
@@ -121,12 +156,26 @@ class UserProfileStore:
             return {}
         return {d["_id"]: (d["_source"], (d["_seq_no"], d["_primary_term"])) for d in docs if d.get("found")}
 
-    def _write(self, user_id: str, doc: dict[str, Any]) -> None:
-        self._write_many({user_id: doc}, {})
+    def _update(self, user_ids: list[str], change: Callable[[dict[str, dict[str, Any]]], dict[str, dict[str, Any]]],
+                attempts: int = 20) -> None:
+        """Read-modify-write with optimistic concurrency, one read and one bulk write per round. `change` gets
+        the pending users' current profiles ({} for a new user) and returns the new ones. A profile read is
+        replaced only if unchanged since, a new one created only if still absent (concurrent first batches
+        of one user would otherwise overwrite each other); the users that lost a race go round again."""
+        pending = list(dict.fromkeys(user_ids))
+        for attempt in range(attempts):
+            if attempt:  # writers racing for one profile: spread them out (jittered, growing to ~0.3 s)
+                time.sleep(random.uniform(0, 0.01 * 2 ** min(attempt, 5)))
+            current = self._read_many(pending)
+            docs = change({u: current[u][0] if u in current else {} for u in pending})
+            pending = self._write_many(docs, {u: version for u, (_, version) in current.items()})
+            if not pending:
+                return
+        raise ConflictError(409, "version_conflict", f"profiles kept changing: {sorted(pending)[:5]}")
 
     def _write_many(self, docs: dict[str, dict[str, Any]], versions: dict[str, tuple[int, int]]) -> list[str]:
-        """Bulk-write profiles (conditional on the version read, where there was one); return the
-        users whose write lost a race. refresh=true: the very next search sees the new vectors."""
+        """Bulk-write profiles: `index` conditional on the version read, or `create` where there was none;
+        return the users whose write lost a race. refresh=true: the very next search sees the new vectors."""
         if not docs:
             return []
         self._ensure_index()
@@ -136,9 +185,9 @@ class UserProfileStore:
             meta: dict[str, Any] = {"_index": self.index, "_id": user_id}
             if user_id in versions:
                 meta.update(if_seq_no=versions[user_id][0], if_primary_term=versions[user_id][1])
-            lines += [{"index": meta}, {**doc, "id": user_id, "updated_at": now}]
-        items = self.client.bulk(body=lines, refresh="true")["items"]
-        failed = [i["index"] for i in items if i["index"]["status"] >= 300]
+            lines += [{"index" if user_id in versions else "create": meta}, {**doc, "id": user_id, "updated_at": now}]
+        items = [next(iter(item.values())) for item in self.client.bulk(body=lines, refresh="true")["items"]]
+        failed = [i for i in items if i["status"] >= 300]
         conflicts = [f["_id"] for f in failed if f["status"] == 409]
         others = [f for f in failed if f["status"] != 409]
         if others:
@@ -164,7 +213,17 @@ def _folded(doc: dict[str, Any], events: list[Event], vectors: dict[str, np.ndar
                                                                    if e.type == "purchase")]))
     vector = direction(acc)
     return {"acc": pack(acc), "ref_time": ref.isoformat(), "vector": vector, "event_counts": dict(counts),
-            "purchased": bought[-MAX_PURCHASED:], "recent": _recent(doc.get("recent") or [], events)}
+            "purchased": bought[-MAX_PURCHASED:], "recent": _recent(doc.get("recent") or [], events),
+            **_tombstone(doc)}
+
+
+def _tombstone(doc: dict[str, Any]) -> dict[str, Any]:
+    """What a profile keeps of its user's having been forgotten (the watermark later events are held to)."""
+    return {FORGOTTEN: doc[FORGOTTEN]} if FORGOTTEN in doc else {}
+
+
+def _forgotten_at(doc: dict[str, Any]) -> datetime | None:
+    return datetime.fromisoformat(doc[FORGOTTEN]) if FORGOTTEN in doc else None
 
 
 def _recent(kept: list[dict[str, str]], events: list[Event]) -> list[dict[str, str]]:
