@@ -235,3 +235,20 @@ def test_forgetting_during_a_batch_in_flight_leaves_nothing(shop) -> None:
     assert who not in shop["http"].get("/users").get_json()["users"]
     later = post(shop, {"user_id": who, "type": "view", "product_id": "H0"})  # a shopper may come back
     assert later["accepted"] == 1 and services.users.get(who)["event_counts"] == {"view": 1}
+
+
+def test_retention_deletes_old_events_and_their_trace_and_forget_still_leaves_nothing(shop) -> None:
+    services = shop["app"].extensions["shopsearch"]
+    behaviour = services.searcher.profiles.get(None).spec.behaviour
+    old = (datetime.now(UTC) - timedelta(days=200)).isoformat()
+    stayer, leaver = user(), user()
+    post(shop, [{"user_id": stayer, "type": "purchase", "product_id": "K0", "ts": old},
+                {"user_id": stayer, "type": "view", "product_id": "C0"},
+                {"user_id": leaver, "type": "purchase", "product_id": "K1", "ts": old}])
+    report = services.events.prune(180, behaviour)
+    assert report["deleted_events"] >= 2 and report["profiles_deleted"] >= 1 and report["profiles_rebuilt"] >= 1
+    assert services.users.get(stayer)["event_counts"] == {"view": 1} and services.users.get(stayer)["purchased"] == []
+    assert services.users.get(leaver) is None and services.events.store.count(leaver) == 0
+    assert services.events.store.count(stayer) == 1
+    assert shop["http"].delete(f"/users/{stayer}").get_json()["verified_gone"]
+    assert services.users.get(stayer) is None and services.events.store.count(stayer) == 0

@@ -161,6 +161,14 @@ class ApiSettings(BaseModel):
                                  " against the loaded one (0: on every search).")
 
 
+class EventsSettings(BaseModel):
+    """The click log: how long personal events are kept."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    retention_days: int = Field(default=180, ge=1, description="`shopsearch events prune` deletes older events.")
+
+
 class ApiKey(BaseModel):
     """One API key, stored as its SHA-256 digest (`shopsearch keys new` prints both)."""
 
@@ -222,6 +230,7 @@ class Settings(BaseSettings):
     index: IndexSettings = Field(default_factory=IndexSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    events: EventsSettings = Field(default_factory=EventsSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -82,6 +82,17 @@ def profiles() -> None:
     """User profile vectors."""
 
 
+@events.command("prune")
+@click.option("--days", type=int, default=None, help="Keep this many days (default: events.retention_days).")
+@click.pass_obj
+def prune_command(settings: Settings, days: int | None) -> None:
+    """Delete events past the retention and recompute the profiles they were part of (run it daily)."""
+    days = days or settings.events.retention_days
+    report = ingest_service(settings).prune(days, _behaviour(settings))
+    click.echo(f"events older than {days} days: {report['deleted_events']} deleted; profiles:"
+               f" {report['profiles_rebuilt']} recomputed, {report['profiles_deleted']} deleted (no events left)")
+
+
 @profiles.command("rebuild")
 @click.pass_obj
 def rebuild_command(settings: Settings) -> None:

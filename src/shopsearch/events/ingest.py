@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -62,7 +63,7 @@ class EventIngest:
         try:
             late = self.users.apply_events(by_user(events), vectors, behaviour)
             for user_id, forgotten_at in late.items():
-                self.store.delete_user(user_id, until=forgotten_at)
+                self.store.delete(user_id, until=forgotten_at)
         except OpenSearchException as exc:
             log.error("events stored but profiles not updated (run `shopsearch profiles rebuild`): %s", exc)
             return False
@@ -74,6 +75,19 @@ class EventIngest:
         return sum(self.users.rebuild(list(chunk), self.usable_events, behaviour)
                    for chunk in batched(self.store.users(), REBUILD_CHUNK))
 
+    def prune(self, retention_days: int, behaviour: Behaviour) -> dict[str, int]:
+        """Delete events older than the retention, then recompute the profiles of the users who had any from
+        what is left (a profile keeps no trace of a deleted event); a user with nothing left loses the profile."""
+        cutoff = datetime.now(UTC) - timedelta(days=retention_days)
+        touched = list(self.store.users(until=cutoff))
+        report = {"deleted_events": self.store.delete(until=cutoff), "profiles_rebuilt": 0, "profiles_deleted": 0}
+        for chunk in batched(touched, REBUILD_CHUNK):
+            events, _ = self.usable_events(list(chunk))
+            left = [user for user in chunk if events.get(user)]
+            report["profiles_rebuilt"] += self.users.rebuild(left, self.usable_events, behaviour)
+            report["profiles_deleted"] += sum(self.users.delete(user) for user in chunk if user not in left)
+        return report
+
     def usable_events(self, user_ids: list[str]) -> tuple[dict[str, list[Event]], dict[str, np.ndarray]]:
         """These users' stored events on products still in the catalog, and those products' vectors."""
         grouped = by_user(self.store.scan(user_ids=user_ids))
@@ -84,7 +98,7 @@ class EventIngest:
         """Tombstone the user's profile, delete their events, then check that nothing is left. The tombstone
         comes first, so a batch in flight either lands before the delete or is turned away by the tombstone."""
         profile_deleted = self.users.forget(user_id)
-        deleted_events = self.store.delete_user(user_id)
+        deleted_events = self.store.delete(user_id)
         remaining = self.store.count(user_id) + (1 if self.users.get(user_id) else 0)
         return {"user_id": user_id, "deleted_events": deleted_events, "profile_deleted": profile_deleted,
                 "verified_gone": remaining == 0}

@@ -58,8 +58,8 @@ class EventStore:
             source["ts"] = source.pop("@timestamp")
             yield Event.model_validate(source)
 
-    def users(self) -> Iterator[str]:
-        """Every user id with stored events, in id order, paged by a composite aggregation."""
+    def users(self, until: datetime | None = None) -> Iterator[str]:
+        """Every user id with stored events (up to `until`), in id order, paged by a composite aggregation."""
         if not self.client.indices.exists(index=self.stream):
             return
         self.client.indices.refresh(index=self.stream)
@@ -67,8 +67,8 @@ class EventStore:
         while True:
             source = {"size": 1000, "sources": [{"user": {"terms": {"field": "user_id"}}}],
                       **({"after": after} if after else {})}
-            agg = self.client.search(index=self.stream, body={"size": 0, "aggs": {"users": {"composite": source}}}
-                                     )["aggregations"]["users"]
+            body = {"size": 0, "query": _selection(None, until), "aggs": {"users": {"composite": source}}}
+            agg = self.client.search(index=self.stream, body=body)["aggregations"]["users"]
             yield from (bucket["key"]["user"] for bucket in agg["buckets"])
             after = agg.get("after_key")
             if not agg["buckets"] or after is None:
@@ -85,17 +85,23 @@ class EventStore:
         self.client.indices.refresh(index=self.stream)
         return self.client.count(index=self.stream, body={"query": {"term": {"user_id": user_id}}})["count"]
 
-    def delete_user(self, user_id: str, until: datetime | None = None) -> int:
-        """Delete every event of the user (up to `until`); return how many went."""
+    def delete(self, user_id: str | None = None, until: datetime | None = None) -> int:
+        """Delete the events of one user (or of everyone) up to `until` (or all); return how many went."""
         if not self.client.indices.exists(index=self.stream):
             return 0
         self.client.indices.refresh(index=self.stream)  # events just written must be seen to be deleted
-        clauses: list[dict[str, Any]] = [{"term": {"user_id": user_id}}]
-        if until is not None:
-            clauses.append({"range": {"@timestamp": {"lte": until.isoformat()}}})
-        result = self.client.delete_by_query(index=self.stream, body={"query": {"bool": {"filter": clauses}}},
-                                             refresh=True, conflicts="proceed", request_timeout=120)
+        result = self.client.delete_by_query(index=self.stream, body={"query": _selection(user_id, until)},
+                                             refresh=True, conflicts="proceed", request_timeout=600)
         return int(result.get("deleted", 0))
+
+
+def _selection(user_id: str | None, until: datetime | None) -> dict[str, Any]:
+    clauses: list[dict[str, Any]] = []
+    if user_id is not None:
+        clauses.append({"term": {"user_id": user_id}})
+    if until is not None:
+        clauses.append({"range": {"@timestamp": {"lte": until.isoformat()}}})
+    return {"bool": {"filter": clauses}}
 
 
 DUPLICATE = "duplicate"
