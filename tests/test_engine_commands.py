@@ -128,10 +128,13 @@ def test_three_nodes_survive_losing_one_keep_data_and_stop_cleanly(tmp_path: Pat
         assert survivors.get(index=services.settings.api.users_index, id="u1")["_source"]["event_counts"] == {
             "purchase": 3}
         assert survivors.get(index=services.settings.api.cf_index, id="K0")["found"]
+        local.restart_node(tmp_path, 2, heap="512m")  # node 3 comes back and gets its copies again
+        assert survivors.cluster.health(wait_for_status="green", wait_for_nodes="3", request_timeout=120)[
+            "number_of_nodes"] == 3
     finally:
         stopped = _run("engine", "stop", *args)
-    assert stopped.returncode == 0 and "stopped 2 node process(es)" in stopped.stdout
-    assert not any(local.is_engine_process(pid, tmp_path.resolve()) for pid in state.pids)
+    assert stopped.returncode == 0 and "stopped 3 node process(es)" in stopped.stdout
+    assert not any(local.is_engine_process(pid, tmp_path.resolve()) for pid in local.read_state(tmp_path.resolve()).pids)
 
     restarted = _run("engine", "start", "--nodes", "3", "--port", str(port), "--heap", "512m", *args)
     assert restarted.returncode == 0, restarted.stderr

@@ -192,6 +192,20 @@ def start(
     return state
 
 
+def restart_node(data_dir: Path, node: int, heap: str = DEFAULT_HEAP) -> int:
+    """Start one node of a cluster again after it died (the others still running); return its pid."""
+    data_dir = data_dir.resolve()
+    state = read_state(data_dir)
+    if state is None or not 0 <= node < state.nodes:
+        raise EngineError(f"no node {node + 1} of a cluster in {data_dir}")
+    if is_engine_process(state.pids[node], data_dir):
+        raise EngineError(f"node {node + 1} is running (pid {state.pids[node]})")
+    specs = plan_nodes(state.nodes, state.port, data_dir)
+    state.pids[node] = _launch(specs[node], specs, java_binary(), classpath(), heap)
+    _write_state(state)
+    return state.pids[node]
+
+
 def _wait_until_ready(specs: list[NodeSpec], pids: list[int], data_dir: Path, timeout: float) -> None:
     client = create_client(OpenSearchSettings(url=[s.url for s in specs], timeout=5, max_retries=0))
     deadline = time.monotonic() + timeout

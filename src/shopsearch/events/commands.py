@@ -35,7 +35,8 @@ def ingest_service(settings: Settings) -> EventIngest:
     return EventIngest(EventStore(client, settings.api.events_stream, settings.api.events_template), users)
 
 
-def _behaviour(settings: Settings):
+def behaviour_of(settings: Settings):  # noqa: ANN201 (a Behaviour)
+    """How events weigh and decay: the default relevance profile's `behaviour:`."""
     return ProfileSet(settings.api.profiles_dir, settings.api.default_profile).get(None).spec.behaviour
 
 
@@ -65,7 +66,7 @@ def simulate_command(catalog: Path, users: int, seed: int, out: Path) -> None:
 @click.pass_obj
 def load_command(settings: Settings, path: Path, batch: int, if_empty: bool) -> None:
     """Ingest an events JSONL file through the same path as POST /events."""
-    ingest, behaviour = ingest_service(settings), _behaviour(settings)
+    ingest, behaviour = ingest_service(settings), behaviour_of(settings)
     if if_empty and ingest.store.total():
         click.echo(f"events already stored in {ingest.store.stream}; not loading {path}")
         return
@@ -88,7 +89,7 @@ def profiles() -> None:
 def prune_command(settings: Settings, days: int | None) -> None:
     """Delete events past the retention and recompute the profiles they were part of (run it daily)."""
     days = days or settings.events.retention_days
-    report = ingest_service(settings).prune(days, _behaviour(settings))
+    report = ingest_service(settings).prune(days, behaviour_of(settings))
     click.echo(f"events older than {days} days: {report['deleted_events']} deleted; profiles:"
                f" {report['profiles_rebuilt']} recomputed, {report['profiles_deleted']} deleted (no events left)")
 
@@ -97,7 +98,7 @@ def prune_command(settings: Settings, days: int | None) -> None:
 @click.pass_obj
 def rebuild_command(settings: Settings) -> None:
     """Recompute every user's profile from the events index."""
-    count = ingest_service(settings).rebuild_all(_behaviour(settings))
+    count = ingest_service(settings).rebuild_all(behaviour_of(settings))
     click.echo(f"rebuilt {count} profiles")
 
 
