@@ -2,7 +2,7 @@
 
     python benchmarks/faults.py [--seconds 60] [--clients 8]
 
-Starts its own three local nodes (a temporary data directory, ports from 9350), indexes the sample
+Starts its own three local nodes (a temporary data directory, ports 9210-9212), indexes the sample
 catalog (2,000 products), serves the API (2 workers), and for `--seconds` runs `--clients` threads
 of mixed traffic: searches with and without a shopper (60%), event batches of 5 with event ids
 (25%), rails (15%). A third of the way in, node 3 is killed with SIGKILL; at two thirds it is
@@ -41,7 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 CATALOG = REPO / "data" / "sample_catalog.jsonl"
 QUERIES = ["chef knife", "running shoes", "wireless headphones", "cast iron skillet", "yoga mat", "rain jacket",
            "bluetooth speaker", "camping tent", "菜刀", "gift for a runner", "standing desk", "dog bed"]
-PORT = 9350
+PORT = 9210  # three nodes: 9210-9212 (transport 9310-9312), beside a demo engine on 9200
 
 
 def shopsearch(*args: str, env: dict[str, str]) -> None:
