@@ -168,24 +168,67 @@ def test_a_retried_event_batch_is_stored_once(shop) -> None:
     services = shop["app"].extensions["shopsearch"]
     assert services.events.store.count(who) == 3
     assert sum(services.users.get(who)["event_counts"].values()) == 3
+    stranger = shop["http"].post("/events", json=[event(f"other-{who}", event_id=f"{who}-0")]).get_json()
+    assert stranger["accepted"] == 1 and stranger["duplicates"] == []  # ids are per user: no collision, no probe
 
 
-def test_the_api_follows_a_reindex_with_another_model(shop, minilm_encoder, tiny_encoder, tmp_path: Path) -> None:
+def _another_tiny_bert(tiny_bert_dir: Path, out: Path) -> Path:
+    """The tiny BERT with other weights (same 32 dimensions): another vector space."""
+    import shutil
+
+    import torch
+    from transformers import BertModel
+
+    shutil.copytree(tiny_bert_dir, out)
+    model = BertModel.from_pretrained(tiny_bert_dir)
+    with torch.no_grad():
+        model.pooler.dense.bias.add_(0.5)
+        model.embeddings.word_embeddings.weight.mul_(1.5)
+    model.save_pretrained(out)
+    return out
+
+
+def test_the_api_follows_a_reindex_with_another_model(shop, tiny_encoder, tiny_bert_dir, tmp_path: Path) -> None:
+    from shopsearch.encoder import Encoder
+
+    other = Encoder(_another_tiny_bert(tiny_bert_dir, tmp_path / "other-bert"), max_length=64)
+    assert other.model_id != tiny_encoder.model_id and other.dimension == tiny_encoder.dimension
     settings = shop["settings"].model_copy(update={
         "index": shop["settings"].index.model_copy(update={"alias": f"test-switch-{uuid.uuid4().hex[:8]}",
+                                                           "vector_cache": tmp_path / "v.sqlite"}),
+        "api": shop["settings"].api.model_copy(update={"model_check_s": 0, "users_index": "test-switch-users"})})
+    client = shop["app"].extensions["shopsearch"].client
+    catalog = tmp_path / "shop.jsonl"
+    catalog.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in SHOP), encoding="utf-8")
+    Indexer(settings, client=client, encoder=tiny_encoder).reindex(catalog)
+    http = create_app(settings, client=client, encoder=tiny_encoder).test_client()
+    try:
+        assert http.get("/search?q=knife&explain=true").get_json()["model"] == tiny_encoder.model_id
+        Indexer(settings, client=client, encoder=other).reindex(catalog)
+        switched = http.get("/search?q=knife&explain=true")
+        assert switched.status_code == 200 and switched.get_json()["model"] == other.model_id
+        assert http.get("/health").get_json()["checks"]["model"] == f"loaded {other.model_id}"
+    finally:
+        client.indices.delete(index=f"{settings.index.alias}-*", ignore_unavailable=True)
+
+
+def test_a_reindex_with_a_model_of_another_size_is_a_503_that_says_why(shop, minilm_encoder, tiny_encoder,
+                                                                      tmp_path: Path) -> None:
+    settings = shop["settings"].model_copy(update={
+        "index": shop["settings"].index.model_copy(update={"alias": f"test-size-{uuid.uuid4().hex[:8]}",
                                                            "vector_cache": tmp_path / "v.sqlite"}),
         "api": shop["settings"].api.model_copy(update={"model_check_s": 0})})
     client = shop["app"].extensions["shopsearch"].client
     catalog = tmp_path / "shop.jsonl"
-    catalog.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in SHOP), encoding="utf-8")
+    catalog.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in SHOP[:5]), encoding="utf-8")
     Indexer(settings, client=client, encoder=minilm_encoder).reindex(catalog)
     http = create_app(settings, client=client, encoder=minilm_encoder).test_client()
     try:
-        assert http.get("/search?q=knife&explain=true").get_json()["model"] == minilm_encoder.model_id
         Indexer(settings, client=client, encoder=tiny_encoder).reindex(catalog)
-        switched = http.get("/search?q=knife&explain=true")
-        assert switched.status_code == 200 and switched.get_json()["model"] == tiny_encoder.model_id
-        assert http.get("/health").get_json()["checks"]["model"] == f"loaded {tiny_encoder.model_id}"
+        for path in ("/search?q=knife", "/health"):
+            response = http.get(path)
+            assert response.status_code == 503, path
+        assert "32 dimensions, not 384" in http.get("/health").get_json()["checks"]["model"]
     finally:
         client.indices.delete(index=f"{settings.index.alias}-*", ignore_unavailable=True)
 

@@ -115,3 +115,18 @@ def test_the_demo_credentials_load_and_demo_shoppers_stay_on_loopback(monkeypatc
     assert auth.enabled and auth.demo_shoppers and auth.page_key is not None
     result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0"])
     assert result.exit_code == 1 and "auth.demo_shoppers" in result.output
+
+
+@pytest.mark.parametrize("token", ["st1.dTE.9999999999.é", "st1.dTE.9999999999." + "ä" * 64, "st1..."])
+def test_tokens_with_odd_characters_are_refused_not_a_crash(token: str) -> None:
+    with pytest.raises(tokens.InvalidToken):
+        tokens.verify(SECRET, token)
+
+
+def test_query_terms_count_every_cjk_and_emoji_character() -> None:
+    from shopsearch.relevance.searcher import SearchRequest
+
+    for q in ("".join(chr(0x20000 + i) for i in range(40)), "😀" * 3 + "".join(chr(0x1F600 + i) for i in range(40))):
+        with pytest.raises(ValueError, match="at most 32 distinct words"):
+            SearchRequest(q=q)
+    assert SearchRequest(q="café crème 8 in").q

@@ -180,10 +180,13 @@ def test_queries_are_never_compared_with_vectors_of_another_model(shop) -> None:
         searcher.encoder, searcher.load_model, searcher._space_checked_at = OtherModel(), None, -1e9
         with pytest.raises(VectorSpaceMismatch, match="holds vectors of .* but queries are encoded with other-model"):
             searcher.check_vector_space()
-        searcher.load_model = lambda meta: OtherModel()  # the recorded path holds another model by now
+        searcher.load_model = lambda meta: pytest.fail("a refusal is remembered until the next check")
+        with pytest.raises(VectorSpaceMismatch):
+            searcher.check_vector_space()
+        searcher.load_model, searcher._space_checked_at = lambda meta: OtherModel(), -1e9  # now another model
         with pytest.raises(VectorSpaceMismatch, match="now holds other-model"):
             searcher.check_vector_space()
-        searcher.load_model = loader  # the index's _meta says where its model is: load it and switch
+        searcher.load_model, searcher._space_checked_at = loader, -1e9  # the index's _meta says where: switch
         searcher.check_vector_space()
         assert searcher.encoder.model_id.endswith(real.model_id.rpartition("@")[2]) and searcher.encoder is not real
     finally:

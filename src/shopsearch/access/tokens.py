@@ -11,9 +11,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import time
 
 VERSION = "st1"
+_HEX64 = re.compile(r"[0-9a-f]{64}")  # compare_digest refuses non-ASCII text with a TypeError
 
 
 class InvalidToken(ValueError):
@@ -33,7 +35,7 @@ def verify(secret: str, token: str, now: float | None = None) -> str:
     if len(parts) != 4 or parts[0] != VERSION:
         raise InvalidToken("not a shopper token")
     payload = ".".join(parts[:3])
-    if not hmac.compare_digest(_mac(secret, payload), parts[3]):
+    if not _HEX64.fullmatch(parts[3]) or not hmac.compare_digest(_mac(secret, payload), parts[3]):
         raise InvalidToken("bad signature")
     if not parts[2].isdigit() or int(parts[2]) < (time.time() if now is None else now):
         raise InvalidToken("expired")

@@ -82,10 +82,12 @@ class EventIngest:
         touched = list(self.store.users(until=cutoff))
         report = {"deleted_events": self.store.delete(until=cutoff), "profiles_rebuilt": 0, "profiles_deleted": 0}
         for chunk in batched(touched, REBUILD_CHUNK):
+            versions = self.users.versions(list(chunk))  # before the events: a batch meanwhile keeps its profile
             events, _ = self.usable_events(list(chunk))
             left = [user for user in chunk if events.get(user)]
             report["profiles_rebuilt"] += self.users.rebuild(left, self.usable_events, behaviour)
-            report["profiles_deleted"] += sum(self.users.delete(user) for user in chunk if user not in left)
+            report["profiles_deleted"] += sum(self.users.delete(user, versions[user]) for user in chunk
+                                              if user not in left and user in versions)
         return report
 
     def usable_events(self, user_ids: list[str]) -> tuple[dict[str, list[Event]], dict[str, np.ndarray]]:

@@ -38,11 +38,14 @@ def alias_targets(client: OpenSearch, alias: str) -> list[str]:
         return []
 
 
-def swap_alias(client: OpenSearch, alias: str, new_index: str) -> list[str]:
-    """Point the alias at new_index only, in one atomic call; return the indices it left."""
+def swap_alias(client: OpenSearch, alias: str, new_index: str, release: str | None = None) -> list[str]:
+    """Point the alias at new_index only, in one atomic call (which also takes the `release` alias, e.g. a
+    loading marker, off new_index); return the indices it left."""
     old = alias_targets(client, alias)
     actions: list[dict[str, Any]] = [{"remove": {"index": name, "alias": alias}} for name in old if name != new_index]
     actions.append({"add": {"index": new_index, "alias": alias}})
+    if release is not None:
+        actions.append({"remove": {"index": new_index, "alias": release}})
     client.indices.update_aliases(body={"actions": actions})
     return [name for name in old if name != new_index]
 

@@ -63,8 +63,7 @@ class Indexer:
             try:
                 report = self._writer(dead).write(rows, name)
                 self._finish_load(name, report)
-                replaced = lifecycle.swap_alias(self.client, self.alias, name)
-                self.client.indices.delete_alias(index=name, name=lifecycle.loading_alias(self.alias))
+                replaced = lifecycle.swap_alias(self.client, self.alias, name, lifecycle.loading_alias(self.alias))
             except BaseException:
                 self._discard(name, keep_failed)
                 raise
@@ -142,6 +141,9 @@ class Indexer:
         return {"auto_expand_replicas": file_index.get("auto_expand_replicas", "0-1")}
 
     def _discard(self, name: str, keep_failed: bool) -> None:
+        if name in lifecycle.alias_targets(self.client, self.alias):  # the swap went through: it serves now
+            log.warning("reindex interrupted after the alias moved to %s; keeping it", name)
+            return
         if keep_failed:
             log.warning("reindex failed; kept %s for inspection (--keep-failed)", name)
             self.client.indices.delete_alias(index=name, name=lifecycle.loading_alias(self.alias), ignore=404)

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from shopsearch.config import Settings
 from shopsearch.encoder import TextEncoder, load_encoder
-from shopsearch.errors import ConfigError, EncoderError, SearchUnavailable, VectorSpaceMismatch
+from shopsearch.errors import ConfigError, SearchUnavailable, VectorSpaceMismatch
 from shopsearch.ids import DocId
 from shopsearch.indexer.lifecycle import serving_models
 from shopsearch.indexer.mapping import IndexMapping
@@ -38,7 +38,9 @@ MAX_WINDOW = 10_000
 # Lucene refuses a query of more than 1,024 clauses; a term can cost several (fields, fuzzy variants,
 # CJK characters each a term), so q is capped well below: no shopper types 33 distinct words.
 MAX_QUERY_TERMS = 32
-_TERM = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]|[^\W_]+")
+# Each character from U+3040 up (kana, CJK of every plane, Hangul, emoji) is a term of its own to the
+# tokenizer; below that, runs of letters and digits are.
+_TERM = re.compile(r"[^\s\u0000-\u303f]|[^\W_\u3040-\U0010ffff]+")
 
 
 class SearchRequest(BaseModel):
@@ -97,7 +99,7 @@ class Searcher:
         self.vector_field, self.copy_field = mapping.vector_field, mapping.vector_copy_field
         self.query_vector = lru_cache(maxsize=query_cache_size)(self._encode_query)
         self.check_every, self.load_model = check_every, load_model  # load_model: from an index's _meta
-        self._space_checked_at = -math.inf
+        self._space_checked_at, self._mismatch = -math.inf, None
 
     def _encode_query(self, normalized: str) -> np.ndarray:
         return self.encoder.encode_queries([normalized])[0]
@@ -114,12 +116,18 @@ class Searcher:
         follows a reindex without a restart), or refuse with the reason. Checked every `check_every` seconds."""
         now = time.monotonic()
         if now - self._space_checked_at < self.check_every:
+            if self._mismatch is not None:  # refused a moment ago: say so again without loading anything
+                raise self._mismatch
             return
         others = {m: meta for m, meta in serving_models(self.client, self.alias).items()
                   if _weights(m) != _weights(self.encoder.model_id)}
+        self._space_checked_at, self._mismatch = now, None
         if others:
-            self._switch(others)
-        self._space_checked_at = now
+            try:
+                self._switch(others)
+            except VectorSpaceMismatch as exc:
+                self._mismatch = exc
+                raise
 
     def _switch(self, served: dict[str, dict[str, Any]]) -> None:
         reason = "more than one model is served" if len(served) > 1 else "this process loads models only at start"
@@ -127,15 +135,19 @@ class Searcher:
             model_id, meta = next(iter(served.items()))
             try:
                 encoder = self.load_model(meta)
-            except (EncoderError, OSError, ValueError) as exc:
-                reason = f"loading it from {meta.get('model_path')} failed: {exc}"
+            except Exception as exc:  # noqa: BLE001 (whatever a model directory does wrong, it is a 503 with the reason)
+                reason = f"loading it from {meta.get('model_path')} failed: {type(exc).__name__}: {exc}"
             else:
-                if _weights(encoder.model_id) == _weights(model_id):
+                if encoder.dimension != self.encoder.dimension:  # shoppers' stored vectors have the old size
+                    reason = (f"it has {encoder.dimension} dimensions, not {self.encoder.dimension}: restart the API"
+                              " after `shopsearch profiles rebuild`")
+                elif _weights(encoder.model_id) != _weights(model_id):
+                    reason = f"{meta.get('model_path')} now holds {encoder.model_id}"
+                else:
                     log.info("the index behind %r was built with %s: queries now use it", self.alias, model_id)
                     self.encoder = encoder
                     self.query_vector = lru_cache(maxsize=self.query_vector.cache_info().maxsize)(self._encode_query)
                     return
-                reason = f"{meta.get('model_path')} now holds {encoder.model_id}"
         raise VectorSpaceMismatch(
             f"the index behind {self.alias!r} holds vectors of {', '.join(sorted(served))} but queries are encoded"
             f" with {self.encoder.model_id} ({reason}): set model.path (SHOPSEARCH_MODEL_PATH) to that model, or"

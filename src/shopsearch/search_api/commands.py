@@ -30,8 +30,9 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
         raise ConfigError(f"refusing to serve on {host} with auth.demo_shoppers: the page would hand out every"
                           " listed shopper's token")
     bind = f"{host}:{port or settings.api.port}"
-    # A worker stuck past a few search budgets is killed; a search itself gives up at the budget.
-    timeout = str(max(10, math.ceil(settings.api.search_timeout * 5)))
+    # A search gives up at its budget (a 503); gunicorn kills only a worker stuck far beyond it, and no sooner
+    # than two minutes, which an admin's forget (a delete-by-query over the events) may need.
+    timeout = str(max(120, math.ceil(settings.api.search_timeout * 10)))
     sys.argv = ["gunicorn", "--bind", bind, "--workers", str(workers or settings.api.workers),
                 "--timeout", timeout, "--access-logfile", "-", "shopsearch.search_api.app:create_app()"]
     click.echo(f"serving the search API on http://{bind} (docs: /docs/, OpenAPI: /openapi.json)")

@@ -49,7 +49,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(TransportError)
     def engine_error(exc: TransportError):
         status = exc.status_code if isinstance(exc.status_code, int) else 503
-        if status >= 500 or status in (404, 408, 429) or exc.error in MISSING:  # the cluster, not the request
+        if status >= 500 or status in (404, 408, 409, 429) or exc.error in MISSING:  # the cluster, not the request
             return _unavailable(exc)
         log.warning("OpenSearch refused the request (%s): %s", status, exc.info)
         return error_response(400, f"the search engine refused this request: {exc.error}", parameter="request")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from flask import request
+from contextlib import suppress
 
+from flask import request
+from pydantic import ValidationError
+
+from shopsearch.events.model import Event
 from shopsearch.search_api import access
 from shopsearch.search_api.schemas import (
     Error,
@@ -52,8 +56,8 @@ def post_events():
     if payload is None:
         return {"error": "the body must be JSON: an event object or a list of events", "parameter": "body"}, 400
     for item in payload if isinstance(payload, list) else [payload]:
-        if isinstance(item, dict) and isinstance(item.get("user_id"), str):
-            access.act_for(item["user_id"].strip())  # as Event stores it
+        with suppress(ValidationError):  # an invalid event is rejected by ingest, with its reason
+            access.act_for(Event.model_validate(item).user_id)  # the user id exactly as it would be stored
     try:
         result = svc.events.ingest(payload, svc.searcher.profiles.get(None).spec.behaviour)
     except ValueError as exc:  # the payload as a whole (not a list/object, too many events)

@@ -138,11 +138,18 @@ class UserProfileStore:
         found = self.get(user_id)
         return np.asarray(found["vector"], dtype=np.float64) if found and found.get("vector") else None
 
-    def delete(self, user_id: str) -> bool:
+    def delete(self, user_id: str, unless_changed_since: tuple[int, int] | None = None) -> bool:
+        """Delete the profile (only if its version is still the one given, when one is: 409s are left alone)."""
         if not self.client.indices.exists(index=self.index):
             return False
-        result = self.client.delete(index=self.index, id=user_id, ignore=404, refresh="true")
+        version = {} if unless_changed_since is None else {"if_seq_no": unless_changed_since[0],
+                                                             "if_primary_term": unless_changed_since[1]}
+        result = self.client.delete(index=self.index, id=user_id, ignore=[404, 409], refresh="true", **version)
         return result.get("result") == "deleted"
+
+    def versions(self, user_ids: list[str]) -> dict[str, tuple[int, int]]:
+        """The current version (seq_no, primary term) of each of these profiles that exists."""
+        return {user: version for user, (_, version) in self._read_many(user_ids).items()}
 
     def _read(self, user_id: str) -> tuple[dict[str, Any], tuple[int, int]] | None:
         return self._read_many([user_id]).get(user_id)
