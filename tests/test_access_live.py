@@ -260,3 +260,10 @@ def test_a_silent_engine_gives_a_503_within_the_budget_not_a_stuck_worker(shop, 
             began = time.perf_counter()
             assert http.get(path).status_code == 503
             assert time.perf_counter() - began < 5, path  # the budget (0.5 s), not the client's default 30 s
+
+
+def test_without_keys_only_loopback_hosts_are_answered(shop) -> None:
+    """A page whose own name resolves to 127.0.0.1 (DNS rebinding) must not read shoppers' data."""
+    assert shop["http"].get("/users", headers={"Host": "evil.example:8000"}).status_code == 403
+    assert shop["http"].get("/users", headers={"Host": "127.0.0.1:8000"}).status_code == 200
+    assert shop["http"].get("/health", headers={"Host": "[::1]:8000"}).status_code == 200

@@ -22,7 +22,8 @@ from shopsearch.search_api.schemas import ERRORS, Error
 from shopsearch.search_api.services import services
 
 PUBLIC = None
-PUBLIC_PREFIXES = ("openapi.", "swagger.")  # the API's own documentation pages
+PUBLIC_PREFIXES = ("openapi.", "swagger.")
+LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}  # the API's own documentation pages
 NEEDS: dict[str, Role | None] = {
     "ops.health": PUBLIC, "ops.openapi": PUBLIC, "web.index": PUBLIC, "web.static": PUBLIC, "static": PUBLIC,
     "search.search": "search", "search.product": "search", "search.suggest": "search",
@@ -71,6 +72,9 @@ def install(app: Flask, auth: AuthSettings) -> None:
 
     @app.before_request
     def check() -> None:
+        if not auth.enabled and request.host.rsplit(":", 1)[0].strip("[]") not in LOOPBACK_NAMES:
+            # Open means loopback only: a page elsewhere could point its own name at 127.0.0.1 (DNS rebinding).
+            _refuse(Forbidden, "without API keys this API answers requests to a loopback address only")
         g.caller = Caller(open=True) if not auth.enabled else _identify(roles, secret)
         endpoint = request.endpoint
         if endpoint is None or endpoint.startswith(PUBLIC_PREFIXES):
