@@ -5,7 +5,8 @@
 Starts its own three local nodes (a temporary data directory, ports 9210-9212), indexes the sample
 catalog (2,000 products), serves the API (2 workers), and for `--seconds` runs `--clients` threads
 of mixed traffic: searches with and without a shopper (60%), event batches of 5 with event ids
-(25%), rails (15%). A third of the way in, node 3 is killed with SIGKILL; at two thirds it is
+(25%; a failed batch is sent again with the same ids, up to twice, as a shop's back end would),
+rails (15%). A third of the way in, node 3 is killed with SIGKILL; at two thirds it is
 started again; at half time one API worker is killed with SIGKILL (gunicorn starts another).
 Then it checks what was promised: every event the API acknowledged is stored (by its id), and
 every profile equals a rebuild from the stored events. It prints requests and errors by kind and
@@ -37,6 +38,8 @@ import numpy as np
 import requests
 from _server import api_server, percentiles_ms
 
+from shopsearch.events.store import document_id
+
 REPO = Path(__file__).resolve().parents[1]
 CATALOG = REPO / "data" / "sample_catalog.jsonl"
 QUERIES = ["chef knife", "running shoes", "wireless headphones", "cast iron skillet", "yoga mat", "rain jacket",
@@ -55,7 +58,7 @@ class Load:
     def __init__(self, base: str, products: list[str], users: list[str]) -> None:
         self.base, self.products, self.users = base, products, users
         self.records: list[tuple[float, str, str, float]] = []  # (t, kind, outcome, seconds)
-        self.acked: set[str] = set()
+        self.acked: set[str] = set()  # the stream's document ids of the acknowledged events
         self.lock = threading.Lock()
 
     def run(self, clients: int, seconds: float, began: float) -> None:
@@ -88,12 +91,27 @@ class Load:
             return str(session.get(self.base + path, timeout=30).status_code)
         batch = [{"event_id": uuid.uuid4().hex, "user_id": user, "type": rng.choice(["view", "click", "cart", "purchase"]),
                   "product_id": rng.choice(self.products)} for _ in range(5)]
-        response = session.post(f"{self.base}/events", json=batch, timeout=30)
+        response = self._post_events(session, batch)
         if response.status_code == 200:
             accepted = response.json()["accepted_indices"]
             with self.lock:
-                self.acked.update(batch[i]["event_id"] for i in accepted)
+                self.acked.update(document_id(batch[i]["user_id"], batch[i]["event_id"]) for i in accepted)
         return str(response.status_code)
+
+
+    def _post_events(self, session: requests.Session, batch: list[dict]) -> requests.Response:
+        """As a shop's back end would: a batch that failed is sent again, same event ids, up to twice more."""
+        for attempt in range(3):
+            try:
+                response = session.post(f"{self.base}/events", json=batch, timeout=30)
+            except requests.RequestException:
+                if attempt == 2:
+                    raise
+                continue
+            if response.status_code == 200 or attempt == 2:
+                return response
+            time.sleep(0.2)
+        raise AssertionError("unreachable")
 
 
 def phase(t: float, seconds: float) -> str:

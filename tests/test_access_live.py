@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from shopsearch.access import keys, tokens
 from shopsearch.config import AuthSettings
+from shopsearch.events.model import Event
 from shopsearch.indexer.service import Indexer
 from shopsearch.search_api.app import create_app
 from tests.conftest import SHOP
@@ -168,6 +170,15 @@ def test_a_retried_event_batch_is_stored_once(shop) -> None:
     services = shop["app"].extensions["shopsearch"]
     assert services.events.store.count(who) == 3
     assert sum(services.users.get(who)["event_counts"].values()) == 3
+    # A try that stored its events and died before the profile saw them: the retry folds them in, once.
+    late = f"user-{uuid.uuid4().hex[:8]}"
+    died = [event(late, event_id=f"{late}-{n}", product_id=p) for n, p in enumerate(("K0", "C0"))]
+    assert services.events.store.append([Event.model_validate(e).stamped(datetime.now(UTC)) for e in died]) == [
+        None, None]
+    retried = shop["http"].post("/events", json=died).get_json()
+    assert retried["duplicates"] == [0, 1] and services.users.get(late)["event_counts"] == {"view": 2}
+    shop["http"].post("/events", json=died)
+    assert services.users.get(late)["event_counts"] == {"view": 2}
     stranger = shop["http"].post("/events", json=[event(f"other-{who}", event_id=f"{who}-0")]).get_json()
     assert stranger["accepted"] == 1 and stranger["duplicates"] == []  # ids are per user: no collision, no probe
 

@@ -49,10 +49,13 @@ class EventIngest:
             if problem is None:
                 stored.append((index, event))
             elif problem == DUPLICATE:  # stored by an earlier try: acknowledged again, counted once
-                duplicates.append(index)
+                duplicates.append((index, event))
             else:
                 rejected.append({"index": index, "field": "event", "reason": problem})
-        updated = self._update_profiles([event for _, event in stored], vectors, behaviour)
+        # A duplicate goes to the profile too: the earlier try may have stored it and died before folding it
+        # in; the profile remembers the event ids it holds, so nothing is folded twice.
+        updated = self._update_profiles([event for _, event in stored + duplicates], vectors, behaviour)
+        duplicates = [index for index, _ in duplicates]
         return {"accepted": len(stored) + len(duplicates), "accepted_indices": sorted([i for i, _ in stored] + duplicates),
                 "duplicates": duplicates, "rejected": sorted(rejected, key=lambda r: r["index"]),
                 "profiles_updated": updated}

@@ -40,7 +40,7 @@ class Event(BaseModel):
         return self if self.ts else self.model_copy(update={"ts": now})
 
     def document(self) -> dict[str, Any]:
-        doc = self.model_dump(exclude_none=True, mode="json", exclude={"ts", "event_id"})
+        doc = self.model_dump(exclude_none=True, mode="json", exclude={"ts"})
         doc["@timestamp"] = self.ts.isoformat() if self.ts else None
         return doc
 

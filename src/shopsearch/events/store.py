@@ -38,7 +38,8 @@ class EventStore:
         self.ensure()
         lines: list[dict[str, Any]] = []
         for event in events:
-            action = {"_index": self.stream, **({"_id": _document_id(event)} if event.event_id else {})}
+            action = {"_index": self.stream, **({"_id": document_id(event.user_id, event.event_id)}
+                                                if event.event_id else {})}
             lines += [{"create": action}, event.document()]
         items = self.client.bulk(body=lines)["items"]
         return [_outcome(item["create"]) for item in items]
@@ -96,9 +97,9 @@ class EventStore:
         return int(result.get("deleted", 0))
 
 
-def _document_id(event: Event) -> str:
+def document_id(user_id: str, event_id: str) -> str:
     """An event_id is the sender's, per user: one user's ids can neither collide with nor probe another's."""
-    return hashlib.sha256(f"{event.user_id}\0{event.event_id}".encode()).hexdigest()
+    return hashlib.sha256(f"{user_id}\0{event_id}".encode()).hexdigest()
 
 
 def _selection(user_id: str | None, until: datetime | None) -> dict[str, Any]:

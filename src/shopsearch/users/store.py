@@ -28,6 +28,7 @@ from shopsearch.users.behaviour import Touch, accumulate, direction, sequence
 from shopsearch.vector_codec import pack, unpack
 
 MAX_PURCHASED = 1000  # remembered purchases (for-you leaves them out)
+MAX_FOLDED = 1000  # event ids a profile remembers having folded in (a retry comes soon after the first try)
 MAX_RECENT = 50  # newest carted or bought products, in time order: the sequence the fused rail reads
 SEQUENCE_TYPES = ("cart", "purchase")
 FORGOTTEN = "forgotten_at"
@@ -209,7 +210,13 @@ class UserProfileStore:
 
 def _folded(doc: dict[str, Any], events: list[Event], vectors: dict[str, np.ndarray],
             behaviour: Behaviour) -> dict[str, Any]:
-    """The profile document after these events: sum, vector, counts and purchases updated."""
+    """The profile document after these events: sum, vector, counts and purchases updated. Events whose id the
+    profile already holds are left out (a retried batch), and the ids of those folded in are remembered."""
+    held = doc.get("folded") or []
+    seen = set(held)
+    events = [e for e in events if e.event_id is None or e.event_id not in seen]
+    if not events and doc:
+        return doc
     touches = [Touch(e.ts, behaviour.weights[e.type], vectors[e.product_id]) for e in events]
     acc = unpack(doc["acc"]).astype(np.float64) if doc.get("acc") else None
     ref = datetime.fromisoformat(doc["ref_time"]) if doc.get("ref_time") else None
@@ -221,7 +228,7 @@ def _folded(doc: dict[str, Any], events: list[Event], vectors: dict[str, np.ndar
     vector = direction(acc)
     return {"acc": pack(acc), "ref_time": ref.isoformat(), "vector": vector, "event_counts": dict(counts),
             "purchased": bought[-MAX_PURCHASED:], "recent": _recent(doc.get("recent") or [], events),
-            **_tombstone(doc)}
+            "folded": [*held, *(e.event_id for e in events if e.event_id)][-MAX_FOLDED:], **_tombstone(doc)}
 
 
 def _tombstone(doc: dict[str, Any]) -> dict[str, Any]:
