@@ -47,9 +47,10 @@ def learn(searcher: Searcher, judged: Judgments, *, base: str, name: str, held_o
     profile = searcher.profiles.get(base)
     pool = ranker_pool(profile, ranker_fuzzy)
     directory = searcher.profiles.directory
-    signals, rows = collect(searcher, judged, profile, train)
+    # One search per query serves both when the pools agree; else each pass computes only what it is for.
+    signals, rows = collect(searcher, judged, profile, train, rows=pool is profile)
     if pool is not profile:
-        _, rows = collect(searcher, judged, pool, train)
+        _, rows = collect(searcher, judged, pool, train, signals=False)
     start = {signal.name: signal.weight for signal in profile.signals}
     weights = tune.coordinate_ascent(judged, signals, train, start)
     tune.write_profile(profile, weights, directory / f"{name}-linear.yaml",
@@ -72,16 +73,19 @@ def ranker_pool(profile: RelevanceProfile, fuzzy: float) -> RelevanceProfile:
     return RelevanceProfile(profile.name, profile.spec.model_copy(update={"fuzzy": fuzzy}), profile.signals)
 
 
-def collect(searcher: Searcher, judged: Judgments, profile: RelevanceProfile, qids: list[str]
+def collect(searcher: Searcher, judged: Judgments, profile: RelevanceProfile, qids: list[str], *,
+            signals: bool = True, rows: bool = True
             ) -> tuple[dict[str, tune.QueryFeatures], dict[str, ltr.QueryRows]]:
-    """One search per query gives both what the blend's weights learn from and the ranker's rows."""
-    signals, rows = {}, {}
+    """One search per query gives what the blend's weights learn from (`signals`) and the ranker's `rows`."""
+    values, matrices = {}, {}
     for qid in tqdm(qids, desc="collecting candidates", unit="query", disable=None):
         request = SearchRequest(q=judged.queries[qid], profile=profile.name, user_id=judged.users.get(qid))
         candidates, context = searcher.candidates(request, profile)
-        signals[qid] = tune.QueryFeatures(candidates.ids, signal_values(profile, candidates, context))
-        rows[qid] = ltr.QueryRows(candidates.ids, features.extract(candidates, context))
-    return signals, rows
+        if signals:
+            values[qid] = tune.QueryFeatures(candidates.ids, signal_values(profile, candidates, context))
+        if rows:
+            matrices[qid] = ltr.QueryRows(candidates.ids, features.extract(candidates, context))
+    return values, matrices
 
 
 def write_ranker_profile(pool: RelevanceProfile, path: Path, model_file: str, note: str) -> None:

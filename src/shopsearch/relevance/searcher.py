@@ -66,7 +66,7 @@ class SearchRequest(BaseModel):
     def _few_terms(cls, value: str) -> str:
         terms = len(set(_TERM.findall(value.lower())))
         if terms > MAX_QUERY_TERMS:
-            raise ValueError(f"at most {MAX_QUERY_TERMS} distinct words (a CJK character counts as one), got {terms}")
+            raise ValueError(f"at most {MAX_QUERY_TERMS} distinct words (a CJK character or emoji counts as one), got {terms}")
         return value
 
     @model_validator(mode="after")

@@ -22,8 +22,8 @@ from shopsearch.search_api.schemas import ERRORS, Error
 from shopsearch.search_api.services import services
 
 PUBLIC = None
-PUBLIC_PREFIXES = ("openapi.", "swagger.")
-LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}  # the API's own documentation pages
+PUBLIC_PREFIXES = ("openapi.", "swagger.")  # the API's own documentation pages
+LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 NEEDS: dict[str, Role | None] = {
     "ops.health": PUBLIC, "ops.openapi": PUBLIC, "web.index": PUBLIC, "web.static": PUBLIC, "static": PUBLIC,
     "search.search": "search", "search.product": "search", "search.suggest": "search",
