@@ -77,6 +77,17 @@ def test_bad_rows_go_to_the_dead_letter_file_and_good_ones_are_indexed(make_inde
     assert dead[2]["reason"].startswith("invalid JSON") and dead[2]["raw"] == "{broken json"
 
 
+def test_concurrent_bulk_writers_keep_the_last_row_of_an_id(make_indexer, client, tmp_path) -> None:
+    """Three writers, tiny batches: a product listed again many batches later still ends with its last row."""
+    first, again = products(30), [{**p, "title": f"{p['title']} again"} for p in products(30)[::3]]
+    indexer = make_indexer(bulk_threads=3, encode_batch=3, bulk_docs=2)
+    report = indexer.reindex(write_jsonl(tmp_path / "catalog.jsonl", [*first, *again]))
+    assert (report.write.written, report.write.duplicates) == (40, 10)
+    titles = {h["_id"]: h["_source"]["title"] for h in client.search(
+        index=indexer.alias, body={"size": 50, "query": {"match_all": {}}})["hits"]["hits"]}
+    assert titles == {p["id"]: p["title"] for p in [*first, *again]}
+
+
 def test_a_paraphrase_finds_the_product_by_vector(make_indexer, client, minilm_encoder, tmp_path) -> None:
     catalog = [
         {"id": "knife", "title": "Stainless steel chef knife", "category": "Home > Kitchen > Knives"},

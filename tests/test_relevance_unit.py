@@ -105,6 +105,18 @@ def test_filters_and_match_query_bodies() -> None:
     assert Q.match_query("", None, profile, [], "embedding") == {"match_all": {}}
 
 
+def test_a_profile_searches_the_graph_deeper_with_ef_search() -> None:
+    profile = load_profile(DEFAULT)
+    assert "method_parameters" not in Q.knn_search([0.1], "q", profile, [], "embedding", "b64")["query"]["bool"][
+        "must"][0]["knn"]["embedding"]
+    candidates = profile.spec.candidates.model_copy(update={"ef_search": 500})
+    deeper = RelevanceProfile("deeper", profile.spec.model_copy(update={"candidates": candidates}), profile.signals)
+    knn = Q.knn_search([0.1], "q", deeper, [], "embedding", "b64")["query"]["bool"]["must"][0]["knn"]["embedding"]
+    assert knn["method_parameters"] == {"ef_search": 500} and knn["k"] == 50
+    matched = Q.match_query("q", [0.1], deeper, [], "embedding")["bool"]["should"][1]["knn"]["embedding"]
+    assert matched["method_parameters"] == {"ef_search": 500}
+
+
 def test_browse_scores_inside_the_engine_with_the_business_formula() -> None:
     script = load_profile(DEFAULT).signal("business").engine_script()
     body = Q.browse_search({"match_all": {}}, script, 20, 10)

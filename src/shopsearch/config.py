@@ -117,6 +117,7 @@ class IndexSettings(BaseModel):
     replicas: int | None = Field(default=None, ge=0, description="Default: the mapping file's value.")
     bulk_docs: int = Field(default=500, ge=1)
     bulk_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    bulk_threads: int = Field(default=2, ge=1, le=16, description="Bulk requests in flight at once.")
     encode_batch: int = Field(default=256, ge=1, description="Products per encode-and-write step.")
     max_rejected_ratio: float = Field(default=0.2, ge=0, le=1, description="More rejects fail a reindex.")
     dead_letter_dir: Path = Path("rejected")
@@ -150,6 +151,8 @@ class ApiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=2, ge=1)
+    threads: int = Field(default=1, ge=1, le=64, description="Requests each worker serves at once (gunicorn's"
+                         " gthread workers when above 1).")
     # Torch threads per API worker for query encoding (model.threads, when set, wins). One: a query is
     # a few tokens, and each worker's threads spinning for cores that the other workers and the engine
     # need made the blended search collapse as soon as requests overlapped.

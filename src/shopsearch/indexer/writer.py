@@ -1,7 +1,10 @@
 """Rows in, documents with vectors out: validate, encode (with the cache), bulk-write.
 
-Encoding runs in the calling thread and bulk writing in a second one, joined by a short queue,
-so neither waits for the other; torch and the HTTP client both release the GIL.
+Encoding runs in the calling thread and bulk writing in `bulk_threads` others, each fed by a short
+queue, so neither waits for the other; torch and the HTTP client both release the GIL. The engine
+indexes one bulk request of a shard on one thread: a single writer kept one core busy however many
+the node had (benchmarks/write_path.py). A product always goes to the same writer, so when a catalog
+lists an id twice the last row still wins.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import logging
 import queue
 import threading
 import time
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -82,6 +86,14 @@ def text_from_source(source: dict[str, Any], fields: list[str], separator: str) 
     return separator.join(str(values[name]) for name in fields if values[name])
 
 
+def _by_writer(actions: list[tuple[RawRow, dict[str, Any]]], writers: int) -> list[list[tuple[RawRow, dict]]]:
+    """Split a batch among the writers by a stable hash of the id (one product, one writer, in order)."""
+    parts: list[list[tuple[RawRow, dict]]] = [[] for _ in range(writers)]
+    for item in actions:
+        parts[zlib.crc32(item[1]["_id"].encode()) % writers].append(item)
+    return parts
+
+
 class CatalogWriter:
     """Writes a stream of raw rows into one index (or alias); see ``write``."""
 
@@ -93,19 +105,25 @@ class CatalogWriter:
     def write(self, rows: Iterable[RawRow], index: str, progress: bool | None = None) -> WriteReport:
         """Validate, encode and bulk-write every row; rejects go to the dead-letter file."""
         report, started = WriteReport(), time.monotonic()
-        pending: queue.Queue[list[tuple[RawRow, dict[str, Any]]] | None] = queue.Queue(maxsize=4)
+        queues: list[queue.Queue] = [queue.Queue(maxsize=4) for _ in range(self.settings.bulk_threads)]
         failure: list[BaseException] = []
         bar = tqdm(desc=f"indexing into {index}", unit="doc", disable=None if progress is None else not progress)
-        writer = threading.Thread(target=self._bulk_worker, args=(pending, report, failure, bar), daemon=True)
-        writer.start()
+        lock = threading.Lock()
+        writers = [threading.Thread(target=self._bulk_worker, args=(pending, report, failure, bar, lock), daemon=True)
+                   for pending in queues]
+        for writer in writers:
+            writer.start()
         try:
             for batch in batched(self._validated(rows, report), self.settings.encode_batch):
                 if failure:
                     break
-                pending.put(self._with_vectors(batch, index, report))
+                for pending, part in zip(queues, _by_writer(self._with_vectors(batch, index, report), len(queues))):
+                    if part:
+                        pending.put(part)
         finally:
-            pending.put(_DONE)
-            writer.join()
+            for pending, writer in zip(queues, writers):
+                pending.put(_DONE)
+                writer.join()
             bar.close()
             report.seconds = time.monotonic() - started
         if failure:
@@ -157,7 +175,7 @@ class CatalogWriter:
         return source
 
     def _bulk_worker(self, pending: queue.Queue, report: WriteReport, failure: list[BaseException],
-                     bar: tqdm) -> None:
+                     bar: tqdm, lock: threading.Lock) -> None:
         """Stream actions to OpenSearch; a refused document is dead-lettered, a lost cluster stops the run."""
         origins: dict[str, RawRow] = {}
 
@@ -174,7 +192,8 @@ class CatalogWriter:
                 initial_backoff=1, max_backoff=30,
             )  # fmt: skip
             for ok, item in results:
-                self._record(ok, item["index"], origins, report)
+                with lock:
+                    self._record(ok, item["index"], origins, report)
                 bar.update(1)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
             failure.append(exc)

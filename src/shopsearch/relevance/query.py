@@ -47,9 +47,12 @@ def text_query(q: str, profile: RelevanceProfile) -> dict[str, Any]:
     return {"bool": {"should": [exact, typo]}}
 
 
-def knn_query(vector: list[float], k: int, field: str, clauses: list[dict[str, Any]]) -> dict[str, Any]:
+def knn_query(vector: list[float], k: int, field: str, clauses: list[dict[str, Any]],
+              ef_search: int | None = None) -> dict[str, Any]:
     """Approximate k-NN with the filters applied inside the search (lucene efficient filtering)."""
     knn: dict[str, Any] = {"vector": vector, "k": k}
+    if ef_search:
+        knn["method_parameters"] = {"ef_search": ef_search}
     if clauses:
         knn["filter"] = {"bool": {"filter": clauses}}
     return {"knn": {field: knn}}
@@ -97,7 +100,8 @@ def knn_search(vector: list[float], q: str, profile: RelevanceProfile, clauses: 
     """The k-NN candidates. A zero-boost named text clause marks those that are BM25 matches too
     (scores unchanged), so the searcher can count the rest into the facets without another query."""
     k = profile.spec.candidates.knn
-    query: dict[str, Any] = {"bool": {"must": [knn_query(vector, k, vector_field, clauses)]}}
+    query: dict[str, Any] = {"bool": {"must": [knn_query(vector, k, vector_field, clauses,
+                                                         profile.spec.candidates.ef_search)]}}
     if q:
         query["bool"]["should"] = [{"bool": {"should": [text_query(q, profile)], "_name": TEXT_MATCH, "boost": 0}}]
     return {"size": k, "_source": _candidate_fields(profile, vector_copy_field), "query": query}
@@ -110,7 +114,8 @@ def match_query(q: str, vector: list[float] | None, profile: RelevanceProfile, c
     if q and profile.spec.candidates.bm25:
         should.append(text_query(q, profile))
     if vector is not None and profile.spec.candidates.knn:
-        should.append(knn_query(vector, profile.spec.candidates.knn, vector_field, clauses))
+        should.append(knn_query(vector, profile.spec.candidates.knn, vector_field, clauses,
+                                profile.spec.candidates.ef_search))
     if not should:
         return {"bool": {"filter": clauses}} if clauses else {"match_all": {}}
     return {"bool": {"should": should, "minimum_should_match": 1, "filter": clauses}}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import threading
 import time
 from collections.abc import Callable
 from functools import lru_cache
@@ -100,6 +101,7 @@ class Searcher:
         self.query_vector = lru_cache(maxsize=query_cache_size)(self._encode_query)
         self.check_every, self.load_model = check_every, load_model  # load_model: from an index's _meta
         self._space_checked_at, self._mismatch = -math.inf, None
+        self._checking = threading.Lock()  # gthread workers (api.threads): one request loads a new model
 
     def _encode_query(self, normalized: str) -> np.ndarray:
         return self.encoder.encode_queries([normalized])[0]
@@ -114,20 +116,21 @@ class Searcher:
         """Never compare query vectors with item vectors of another model. After `index reindex --model DIR`
         the index's _meta names the new model: load it from the path recorded there and switch (the API
         follows a reindex without a restart), or refuse with the reason. Checked every `check_every` seconds."""
-        now = time.monotonic()
-        if now - self._space_checked_at < self.check_every:
-            if self._mismatch is not None:  # refused a moment ago: say so again without loading anything
-                raise self._mismatch
-            return
-        others = {m: meta for m, meta in serving_models(self.client, self.alias).items()
-                  if _weights(m) != _weights(self.encoder.model_id)}
-        self._space_checked_at, self._mismatch = now, None
-        if others:
-            try:
-                self._switch(others)
-            except VectorSpaceMismatch as exc:
-                self._mismatch = exc
-                raise
+        with self._checking:
+            now = time.monotonic()
+            if now - self._space_checked_at < self.check_every:
+                if self._mismatch is not None:  # refused a moment ago: say so again without loading anything
+                    raise self._mismatch
+                return
+            others = {m: meta for m, meta in serving_models(self.client, self.alias).items()
+                      if _weights(m) != _weights(self.encoder.model_id)}
+            self._space_checked_at, self._mismatch = now, None
+            if others:
+                try:
+                    self._switch(others)
+                except VectorSpaceMismatch as exc:
+                    self._mismatch = exc
+                    raise
 
     def _switch(self, served: dict[str, dict[str, Any]]) -> None:
         reason = "more than one model is served" if len(served) > 1 else "this process loads models only at start"

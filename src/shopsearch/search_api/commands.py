@@ -34,6 +34,7 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
     # than two minutes, which an admin's forget (a delete-by-query over the events) may need.
     timeout = str(max(120, math.ceil(settings.api.search_timeout * 10)))
     sys.argv = ["gunicorn", "--bind", bind, "--workers", str(workers or settings.api.workers),
+                "--threads", str(settings.api.threads),
                 "--timeout", timeout, "--access-logfile", "-", "shopsearch.search_api.app:create_app()"]
     click.echo(f"serving the search API on http://{bind} (docs: /docs/, OpenAPI: /openapi.json)")
     run()
