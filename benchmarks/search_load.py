@@ -2,8 +2,9 @@
 
 Needs the local engine with the catalog indexed (`./run demo` does both for the sample). Starts
 `shopsearch serve` on a free port, sets one user's profile, then for 1, 4 and 16 concurrent
-clients sends a fixed number of requests per mode and prints p50/p95/p99 latency, throughput and
-the API workers' resident memory:
+clients sends a fixed number of requests per mode and prints p50/p95/p99 latency, throughput, the
+CPU each request costs at 16 clients (the engine's from its nodes stats, the API processes', the
+load generator's own) and the API workers' resident memory:
 
     python benchmarks/search_load.py [--requests 300] [--workers 2]
     SHOPSEARCH_INDEX_ALIAS=homedepot python benchmarks/search_load.py --long-tail
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import subprocess
 import threading
 import time
@@ -52,11 +54,25 @@ def long_tail() -> tuple[list[str], list[str]]:
     return queries, products
 
 
+def api_processes(column: str) -> list[int]:
+    """A `ps` column (e.g. rss, pid) of the API's processes: the gunicorn master and its workers."""
+    out = subprocess.run(["ps", "-eo", f"{column},args"], capture_output=True, text=True).stdout.splitlines()
+    return [int(line.split()[0]) for line in out if "gunicorn" in line or "shopsearch.cli serve" in line]
+
+
 def worker_rss_mb() -> list[float]:
-    """Resident memory of each gunicorn worker of the API (the children of the master)."""
-    out = subprocess.run(["ps", "-eo", "rss,args"], capture_output=True, text=True).stdout.splitlines()
-    workers = [line for line in out if "gunicorn" in line or "shopsearch.cli serve" in line]
-    return sorted(int(line.split()[0]) / 1024 for line in workers)
+    return sorted(kb / 1024 for kb in api_processes("rss"))
+
+
+def cpu_seconds(client) -> tuple[float, float, float]:  # noqa: ANN001
+    """CPU used so far by the engine (every node), the API's processes and this load generator."""
+    engine = sum(n["process"]["cpu"]["total_in_millis"] for n in client.nodes.stats(metric="process")["nodes"].values())
+    ticks = os.sysconf("SC_CLK_TCK")
+    api = 0.0
+    for pid in api_processes("pid"):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        api += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return engine / 1000, api, time.process_time()
 
 
 def run_level(base: str, params: dict, clients: int, total: int, queries: list[str],
@@ -87,6 +103,10 @@ def main() -> None:
     args = parser.parse_args()
     queries, items = long_tail() if args.long_tail else (QUERIES, ["P00001", "P00010", "P00100", "P00200"])
     ticket = count()
+    from shopsearch.client import create_client
+    from shopsearch.config import load_settings
+
+    client = create_client(load_settings().opensearch)
     with api_server(args.workers) as base:
         profile = {"items": [*items[:3], {"id": items[3], "weight": 2}]}
         requests.put(f"{base}/users/bench-user/profile", json=profile, timeout=30).raise_for_status()
@@ -94,16 +114,20 @@ def main() -> None:
             run_level(base, params, 4, 60, queries, count() if not args.long_tail else ticket)
         print(f"{'long tail' if args.long_tail else 'cached queries'}: {len(queries)} distinct queries\n")
         print(f"{'mode':6} {'clients':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8}")
-        p50, rate = {}, {}
+        p50, rate, cpu = {}, {}, {}
         for clients in (1, 4, 16):
             for mode, params in MODES.items():
+                before = cpu_seconds(client)
                 latencies, wall = run_level(base, params, clients, args.requests, queries, ticket)
+                cpu[mode] = [(b - a) * 1000 / args.requests for a, b in zip(before, cpu_seconds(client))]
                 ms = percentiles_ms(latencies)
                 p50[mode, clients], rate[mode, clients] = ms[0], args.requests / wall
                 print(f"{mode:6} {clients:7d} {ms[0]:8.1f} {ms[1]:8.1f} {ms[2]:8.1f} {rate[mode, clients]:8.1f}")
         for clients in (1, 4, 16):
             print(f"at {clients:2d} clients: p50 blend / bm25 {p50['blend', clients] / p50['bm25', clients]:.2f}, "
                   f"req/s blend / bm25 {rate['blend', clients] / rate['bm25', clients]:.2f}")
+        print("CPU ms per request at 16 clients, engine / API / load generator: " + ", ".join(
+            f"{mode} {' / '.join(f'{ms:.1f}' for ms in spent)}" for mode, spent in cpu.items()))
         print("API processes RSS, master and workers (MB): " + ", ".join(f"{mb:.0f}" for mb in worker_rss_mb()))
 
 
