@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import yaml
+from _measure import exact_top10, recall_at_10
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "homedepot"
 REPO = Path(__file__).resolve().parents[1]
@@ -102,28 +103,6 @@ def real_vectors(records: list[dict], settings, encoder) -> np.ndarray:  # noqa:
         found.update({keys[i]: v for i, v in zip(missing, fresh)})
     cache.close()
     return np.stack([found[key] for key in keys])
-
-
-def exact_top10(client, index: str, vectors: np.ndarray) -> list[set[str]]:  # noqa: ANN001
-    """The true 10 nearest products of each vector: cosine against every product, in the engine."""
-    from shopsearch.relevance import query as Q
-
-    return [{h["_id"] for h in client.search(index=index, body=Q.cosine_scored(
-        {"size": 10, "_source": False, "query": {"match_all": {}}}, vector, "embedding"))["hits"]["hits"]}
-        for vector in vectors.tolist()]
-
-
-def recall_at_10(client, index: str, vectors: np.ndarray, truth: list[set[str]], ef_search: int | None) -> float:  # noqa: ANN001
-    from shopsearch.relevance import query as Q
-
-    found = []
-    for vector, true in zip(vectors.tolist(), truth):
-        knn = Q.knn_query(vector, 50, "embedding", [])
-        if ef_search:
-            knn["knn"]["embedding"]["method_parameters"] = {"ef_search": ef_search}
-        approx = client.search(index=index, body={"size": 10, "_source": False, "query": knn})
-        found.append(len(true & {h["_id"] for h in approx["hits"]["hits"]}) / max(len(true), 1))
-    return float(np.mean(found))
 
 
 def latencies(searcher, queries: list[str], profile: str) -> tuple[float, float]:  # noqa: ANN001

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import requests
+from _measure import engine_cpu_s
 from _server import api_server, percentiles_ms
 
 QUERIES = ["chef knife", "running shoes", "wireless headphones", "cast iron skillet", "yoga mat", "rain jacket",
@@ -66,13 +67,12 @@ def worker_rss_mb() -> list[float]:
 
 def cpu_seconds(client) -> tuple[float, float, float]:  # noqa: ANN001
     """CPU used so far by the engine (every node), the API's processes and this load generator."""
-    engine = sum(n["process"]["cpu"]["total_in_millis"] for n in client.nodes.stats(metric="process")["nodes"].values())
     ticks = os.sysconf("SC_CLK_TCK")
     api = 0.0
     for pid in api_processes("pid"):
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         api += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-    return engine / 1000, api, time.process_time()
+    return engine_cpu_s(client), api, time.process_time()
 
 
 def run_level(base: str, params: dict, clients: int, total: int, queries: list[str],

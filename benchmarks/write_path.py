@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+from _measure import engine_cpu_s, exact_top10, recall_at_10
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "homedepot"
 REPO = Path(__file__).resolve().parents[1]
@@ -45,11 +45,6 @@ def mapping_with(m: int, ef_construction: int, directory: Path) -> Path:
     return path
 
 
-def engine_cpu_s(client) -> float:  # noqa: ANN001
-    nodes = client.nodes.stats(metric="process")["nodes"].values()
-    return sum(node["process"]["cpu"]["total_in_millis"] for node in nodes) / 1000
-
-
 def reindex(threads: int, mapping: Path, client) -> dict[str, float]:  # noqa: ANN001
     env = {**os.environ, "SHOPSEARCH_INDEX_ALIAS": ALIAS, "SHOPSEARCH_INDEX_BULK_THREADS": str(threads),
            "SHOPSEARCH_INDEX_MAPPING": str(mapping)}
@@ -65,20 +60,6 @@ def reindex(threads: int, mapping: Path, client) -> dict[str, float]:  # noqa: A
             "engine_cpu": engine_cpu_s(client) - engine,
             "client_cpu": after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime,
             "segments": stats["count"], "cached": report["cached"], "accepted": report["accepted"]}
-
-
-def recall_at_10(client, vectors: np.ndarray, k: int = 50) -> float:  # noqa: ANN001
-    from shopsearch.relevance import query as Q
-
-    found = []
-    for vector in vectors.tolist():
-        approx = client.search(index=ALIAS, body={"size": 10, "_source": False,
-                                                  "query": Q.knn_query(vector, k, "embedding", [])})
-        exact = client.search(index=ALIAS, body=Q.cosine_scored(
-            {"size": 10, "_source": False, "query": {"match_all": {}}}, vector, "embedding"))
-        truth = {h["_id"] for h in exact["hits"]["hits"]}
-        found.append(len(truth & {h["_id"] for h in approx["hits"]["hits"]}) / max(len(truth), 1))
-    return float(np.mean(found))
 
 
 def main() -> None:
@@ -98,6 +79,7 @@ def main() -> None:
     vectors = encoder_from(settings).encode_queries([judged.queries[q] for q in held])
     work = Path(tempfile.mkdtemp(prefix="shopsearch-write-path-"))
     warm = reindex(2, REPO / "mappings" / "products.json", client)
+    truth = exact_top10(client, ALIAS, vectors)  # the same products under every setting
     print(f"warm-up: {warm['accepted']} products, {warm['cached']} vectors from the cache, {warm['seconds']:.0f} s")
     print(f"{'setting':32}{'docs/s':>8}{'x first':>9}{'engine CPU s':>14}{'client CPU s':>14}{'segments':>10}"
           f"{'recall@10':>11}")
@@ -106,7 +88,7 @@ def main() -> None:
         row = reindex(threads, mapping_with(m, ef, work), client)
         first = first or row["docs_per_s"]
         print(f"{label:32}{row['docs_per_s']:8.0f}{row['docs_per_s'] / first:9.2f}{row['engine_cpu']:14.1f}"
-              f"{row['client_cpu']:14.1f}{row['segments']:10d}{recall_at_10(client, vectors):11.3f}", flush=True)
+              f"{row['client_cpu']:14.1f}{row['segments']:10d}{recall_at_10(client, ALIAS, vectors, truth):11.3f}", flush=True)
     print(f"recall@10: {len(held)} held-out queries, k-NN with k 50 against exact cosine over every product")
 
 

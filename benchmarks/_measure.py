@@ -1,0 +1,33 @@
+"""Shared by the benchmarks: engine CPU from the nodes stats, and k-NN recall@10 against exact search."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def engine_cpu_s(client) -> float:  # noqa: ANN001
+    """CPU seconds the engine has used so far, over every node (a remote cluster works too)."""
+    nodes = client.nodes.stats(metric="process")["nodes"].values()
+    return sum(node["process"]["cpu"]["total_in_millis"] for node in nodes) / 1000
+
+
+def exact_top10(client, index: str, vectors: np.ndarray) -> list[set[str]]:  # noqa: ANN001
+    """The true 10 nearest products of each vector: cosine against every product, in the engine."""
+    from shopsearch.relevance import query as Q
+
+    return [{h["_id"] for h in client.search(index=index, body=Q.cosine_scored(
+        {"size": 10, "_source": False, "query": {"match_all": {}}}, vector, "embedding"))["hits"]["hits"]}
+        for vector in vectors.tolist()]
+
+
+def recall_at_10(client, index: str, vectors: np.ndarray, truth: list[set[str]],  # noqa: ANN001
+                 ef_search: int | None = None, k: int = 50) -> float:
+    """Mean share of the true 10 that approximate k-NN (k, and ef_search when given) returns in its top 10."""
+    from shopsearch.relevance import query as Q
+
+    found = []
+    for vector, true in zip(vectors.tolist(), truth):
+        knn = Q.knn_query(vector, k, "embedding", [], ef_search)
+        approx = client.search(index=index, body={"size": 10, "_source": False, "query": knn})
+        found.append(len(true & {h["_id"] for h in approx["hits"]["hits"]}) / max(len(true), 1))
+    return float(np.mean(found))
