@@ -43,6 +43,9 @@ class OnnxEncoder(BatchEncoder):
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or len(os.sched_getaffinity(0))
         options.inter_op_num_threads = 1
+        # Idle pool threads sleep instead of spinning: they share the cores with the engine and the bulk
+        # writers, and spinning cost a reindex a quarter of its speed (int8: 338 -> 449 docs/s, 2 cores).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.threads = options.intra_op_num_threads
         self.session = onnxruntime.InferenceSession(str(self.model_dir / weights), options,
                                                     providers=["CPUExecutionProvider"])
