@@ -146,18 +146,20 @@ def shop(os_settings, client, minilm_encoder, tmp_path_factory) -> Iterator[dict
     tmp = tmp_path_factory.mktemp("shop")
     profiles = tmp / "profiles"
     shutil.copytree(MAPPINGS_DIR / "profiles", profiles)
+    rules = tmp / "rules"
+    shutil.copytree(MAPPINGS_DIR / "rules", rules)
     suffix = uuid.uuid4().hex[:8]
     settings = load_settings(
         opensearch=os_settings.model_dump(), model={"path": minilm_encoder.model_dir},
         index={"alias": f"test-shop-{suffix}", "vector_cache": tmp / "v.sqlite", "dead_letter_dir": tmp},
-        api={"profiles_dir": profiles, "users_index": f"test-users-{suffix}",
+        api={"profiles_dir": profiles, "rules_dir": rules, "users_index": f"test-users-{suffix}",
              "events_stream": f"test-events-{suffix}", "cf_index": f"test-cf-{suffix}"},
     )
     catalog = tmp / "shop.jsonl"
     catalog.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in SHOP), encoding="utf-8")
     Indexer(settings, client=client, encoder=minilm_encoder).reindex(catalog)
     app = create_app(settings, client=client, encoder=minilm_encoder)
-    yield {"app": app, "http": app.test_client(), "profiles": profiles, "settings": settings}
+    yield {"app": app, "http": app.test_client(), "profiles": profiles, "rules": rules, "settings": settings}
     api = settings.api
     client.indices.delete(index=f"{settings.index.alias}-*,{api.users_index},{api.cf_index}-*", ignore_unavailable=True)
     client.indices.delete_data_stream(name=api.events_stream, ignore=404)

@@ -16,6 +16,7 @@ from shopsearch.events.commands import cf_group, events, profiles
 from shopsearch.indexer.commands import index
 from shopsearch.lab.commands import eval_command, finetune_command, learn_command, tune_command
 from shopsearch.recommend.commands import recs
+from shopsearch.relevance.commands import rules_group
 from shopsearch.search_api.commands import serve
 
 
@@ -58,6 +59,7 @@ cli.add_command(recs)
 cli.add_command(eval_command)
 cli.add_command(tune_command)
 cli.add_command(learn_command)
+cli.add_command(rules_group)
 cli.add_command(finetune_command)
 
 

@@ -139,6 +139,7 @@ class ApiSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     profiles_dir: Path = MAPPINGS_DIR / "profiles"
+    rules_dir: Path = Field(default=MAPPINGS_DIR / "rules", description="Query rules (pin, hide, boost, bury, redirect).")
     default_profile: str = "default"
     users_index: str = Field(default="user-profiles", pattern=r"^[a-z0-9][a-z0-9_-]*$")
     users_mapping: Path = MAPPINGS_DIR / "user_profiles.json"

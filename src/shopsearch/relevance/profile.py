@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import threading
 from pathlib import Path
 from typing import Any, Literal
 
@@ -13,8 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from shopsearch.errors import ConfigError
 from shopsearch.plugins.base import Signal
 from shopsearch.plugins.registry import available_signals
-
-log = logging.getLogger(__name__)
+from shopsearch.relevance.watched import WatchedDirectory
 
 
 class CandidateSizes(BaseModel):
@@ -99,32 +96,13 @@ class ProfileSet:
 
     def __init__(self, directory: Path, default: str = "default") -> None:
         self.directory, self.default = Path(directory), default
-        self._lock = threading.Lock()
-        self._stamp: tuple[tuple[str, float], ...] = ()
-        self._profiles: dict[str, RelevanceProfile] = {}
-        self._reload_if_changed()
-        if default not in self._profiles:
+        self._files = WatchedDirectory(self.directory, load_profile, "relevance profiles")
+        if default not in self._files.current():
             raise ConfigError(f"{self.directory}: no default profile {default}.yaml")
 
     def names(self) -> list[str]:
-        self._reload_if_changed()
-        return sorted(self._profiles)
+        return sorted(self._files.current())
 
     def get(self, name: str | None) -> RelevanceProfile:
         """The named profile (KeyError if unknown); None gives the default."""
-        self._reload_if_changed()
-        return self._profiles[name or self.default]
-
-    def _reload_if_changed(self) -> None:
-        files = sorted(self.directory.glob("*.yaml"))
-        stamp = tuple((f.name, f.stat().st_mtime) for f in files)
-        if stamp == self._stamp:
-            return
-        with self._lock:
-            try:
-                self._profiles = {f.stem: load_profile(f) for f in files}
-            except ConfigError as exc:
-                if not self._profiles:
-                    raise
-                log.error("relevance profiles not reloaded, the previous ones keep serving: %s", exc)
-            self._stamp = stamp
+        return self._files.current()[name or self.default]

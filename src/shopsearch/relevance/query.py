@@ -35,6 +35,11 @@ def filters(*, category: str | None = None, brand: str | None = None, price_min:
     return clauses
 
 
+def hide(ids: list[str]) -> list[dict[str, Any]]:
+    """The filter clause that keeps these products out of a search (none when there are none)."""
+    return [{"bool": {"must_not": [{"ids": {"values": ids}}]}}] if ids else []
+
+
 def text_query(q: str, profile: RelevanceProfile) -> dict[str, Any]:
     """multi_match over the profile's fields and boosts; the user's text is never parsed as syntax.
     With a `fuzzy` boost, a typo-tolerant copy also matches ("cieling fan"), scored below exact words."""
@@ -105,6 +110,13 @@ def knn_search(vector: list[float], q: str, profile: RelevanceProfile, clauses: 
     if q:
         query["bool"]["should"] = [{"bool": {"should": [text_query(q, profile)], "_name": TEXT_MATCH, "boost": 0}}]
     return {"size": k, "_source": _candidate_fields(profile, vector_copy_field), "query": query}
+
+
+def pinned_search(ids: list[str], q: str, profile: RelevanceProfile, clauses: list[dict[str, Any]]) -> dict:
+    """Products pinned by a rule, if they pass the filters; the named text clause marks those matching the query."""
+    query = {"bool": {"filter": [{"ids": {"values": ids}}, *clauses],
+                      "should": [{"bool": {"should": [text_query(q, profile)], "_name": TEXT_MATCH, "boost": 0}}]}}
+    return {"size": len(ids), "_source": RESULT_FIELDS, "query": query}
 
 
 def match_query(q: str, vector: list[float] | None, profile: RelevanceProfile, clauses: list[dict[str, Any]],

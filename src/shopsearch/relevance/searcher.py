@@ -28,7 +28,7 @@ from shopsearch.ids import DocId
 from shopsearch.indexer.lifecycle import serving_models
 from shopsearch.indexer.mapping import IndexMapping
 from shopsearch.plugins.base import Candidates, Context
-from shopsearch.relevance import facets
+from shopsearch.relevance import facets, rules
 from shopsearch.relevance import query as Q
 from shopsearch.relevance.profile import ProfileSet, RelevanceProfile
 from shopsearch.relevance.scoring import mmr
@@ -61,6 +61,7 @@ class SearchRequest(BaseModel):
     page: int = Field(default=1, ge=1)
     size: int = Field(default=10, ge=1, le=100)
     explain: bool = False
+    rules: bool = Field(default=True, description="false: leave out the query rules (as offline evaluation does).")
 
     @field_validator("q")
     @classmethod
@@ -92,11 +93,12 @@ class Searcher:
 
     def __init__(self, client: OpenSearch, encoder: TextEncoder, profiles: ProfileSet, alias: str,
                  mapping: IndexMapping, users_index: str, query_cache_size: int = 4096, check_every: float = 30.0,
-                 load_model: Callable[[dict[str, Any]], TextEncoder] | None = None) -> None:
+                 load_model: Callable[[dict[str, Any]], TextEncoder] | None = None,
+                 rule_set: rules.RuleSet | None = None) -> None:
         if not mapping.vector_copy_field:
             raise ConfigError(f"{mapping.path}: the searcher needs a vector_copy_field to read item vectors")
         self.client, self.encoder, self.profiles = client, encoder, profiles
-        self.alias, self.users_index = alias, users_index
+        self.alias, self.users_index, self.rules = alias, users_index, rule_set
         self.vector_field, self.copy_field = mapping.vector_field, mapping.vector_copy_field
         self.query_vector = lru_cache(maxsize=query_cache_size)(self._encode_query)
         self.check_every, self.load_model = check_every, load_model  # load_model: from an index's _meta
@@ -160,16 +162,21 @@ class Searcher:
         profile = self.profiles.get(request.profile)  # KeyError: unknown profile
         q = normalize_query(request.q)
         vector = self._vector_for(q, profile)
-        result = self._ordered(request, profile, q, vector)
+        fired = self.rules.firing(q, request.category, request.brand) if self.rules and request.rules else []
+        result = self._ordered(request, profile, q, vector, fired)
+        if fired:
+            result["rules"] = [rule.id for rule in fired]
+            if target := rules.redirect(fired):
+                result["redirect"] = target
         if request.explain:  # which model encoded the query (the index's, after a reindex with another)
             result["model"] = self.encoder.model_id if vector is not None else None
         return result
 
-    def _ordered(self, request: SearchRequest, profile: RelevanceProfile, q: str,
-                 vector: np.ndarray | None) -> dict[str, Any]:
-        clauses = request.filter_clauses()
+    def _ordered(self, request: SearchRequest, profile: RelevanceProfile, q: str, vector: np.ndarray | None,
+                 fired: list[rules.Rule]) -> dict[str, Any]:
+        clauses = request.filter_clauses() + Q.hide(rules.hidden(fired))
         if q and request.sort == "relevance":
-            return self._blended(request, profile, q, vector, clauses)
+            return self._blended(request, profile, q, vector, clauses, fired)
         # Browse and field sorts: OpenSearch orders and pages the whole match set.
         start = (request.page - 1) * request.size
         match = Q.match_query(q, _listed(vector), profile, clauses, self.vector_field)
@@ -204,19 +211,54 @@ class Searcher:
         return candidates, signal_values(self.profiles.get(request.profile), candidates, context)
 
     def _blended(self, request: SearchRequest, profile: RelevanceProfile, q: str, vector: np.ndarray | None,
-                 clauses: list[dict[str, Any]]) -> dict[str, Any]:
+                 clauses: list[dict[str, Any]], fired: list[rules.Rule]) -> dict[str, Any]:
         candidates, context, (total, facet_counts) = self._retrieve(request, profile, q, vector, clauses)
         scores, parts = blend(profile, candidates, context)
+        if boosted := rules.boosts(fired, candidates.ids, candidates.sources):
+            scores = scores + np.sum(list(boosted.values()), axis=0)
+            parts.update(boosted)
         if request.explain:
             parts.update(contributions(profile, candidates, context))
         if profile.spec.diversity > 0:  # MMR over everything up to this page
             order = mmr(scores, candidates.vectors, profile.spec.diversity, request.page * request.size)
         else:
             order = sorted(range(len(scores)), key=lambda i: (-scores[i], candidates.ids[i]))
-        page = order[(request.page - 1) * request.size : request.page * request.size]
-        hits = [_hit(candidates.sources[i], candidates.ids[i], scores[i],
-                     {name: float(v[i]) for name, v in parts.items()} if request.explain else None) for i in page]
-        return _response(request, profile, total, facet_counts, hits, personalized=context.user_vector is not None)
+        ranked, notes, outside, uncounted = self._merchandised(fired, order, candidates, q, profile, clauses)
+        at = {doc_id: i for i, doc_id in enumerate(candidates.ids)}
+        hits = []
+        for doc_id in ranked[(request.page - 1) * request.size : request.page * request.size]:
+            i = at.get(doc_id)
+            if i is None:  # pinned from outside the candidates: no score
+                hits.append(_hit(outside[doc_id], doc_id, None, {} if request.explain else None, notes.get(doc_id)))
+            else:
+                explain = {name: float(v[i]) for name, v in parts.items()} if request.explain else None
+                hits.append(_hit(candidates.sources[i], doc_id, scores[i], explain, notes.get(doc_id)))
+        return _response(request, profile, total + uncounted, facet_counts, hits,
+                         personalized=context.user_vector is not None)
+
+    def _merchandised(self, fired: list[rules.Rule], order: list[int], candidates: Candidates, q: str,
+                      profile: RelevanceProfile, clauses: list[dict[str, Any]]
+                      ) -> tuple[list[str], dict[str, list[str]], dict[str, dict[str, Any]], int]:
+        """The blended order after the bury and pin rules: the ids, what the rules did to each (for explain),
+        the pinned products from outside the candidates, and how many of those the total lacks."""
+        order, buried = rules.bury(fired, order, candidates.ids, candidates.sources)
+        notes = {candidates.ids[i]: [f"buried by rule {rule_id}"] for i, rule_id in buried.items()}
+        placed = rules.pins(fired, rules.hidden(fired))
+        outside, uncounted = self._pinned([d for d in placed if d not in candidates.ids], q, profile, clauses)
+        placed = {d: where for d, where in placed.items() if d in outside or d in candidates.ids}
+        notes.update({d: [f"pinned at {position + 1} by rule {rule_id}"] for d, (position, rule_id) in placed.items()})
+        return rules.place([candidates.ids[i] for i in order], placed), notes, outside, uncounted
+
+    def _pinned(self, ids: list[str], q: str, profile: RelevanceProfile, clauses: list[dict[str, Any]]
+                ) -> tuple[dict[str, dict[str, Any]], int]:
+        """Pinned products that are not candidates, if they pass the filters; and how many the total lacks
+        (those that do not match the query's text)."""
+        if not ids:
+            return {}, 0
+        found = self._msearch({"pinned": (self.alias, Q.pinned_search(ids, q, profile, clauses))})["pinned"]
+        hits = found["hits"]["hits"]
+        return ({h["_id"]: h["_source"] for h in hits},
+                sum(Q.TEXT_MATCH not in h.get("matched_queries", []) for h in hits))
 
     def _retrieve(self, request: SearchRequest, profile: RelevanceProfile, q: str, vector: np.ndarray | None,
                   clauses: list[dict[str, Any]]) -> tuple[Candidates, Context, tuple[int, dict[str, Any]]]:
@@ -304,7 +346,7 @@ def searcher_from(settings: Settings, client: OpenSearch | None = None, encoder:
     return Searcher(client or create_client(settings.opensearch), encoder or encoder_from(settings),
                     ProfileSet(settings.api.profiles_dir, settings.api.default_profile), settings.index.alias,
                     load_mapping(settings.index.mapping), settings.api.users_index, settings.api.query_cache_size,
-                    settings.api.model_check_s, load_model)
+                    settings.api.model_check_s, load_model, rules.RuleSet(settings.api.rules_dir))
 
 
 def _weights(model_id: str) -> str:
@@ -352,11 +394,15 @@ def _reason(error: dict[str, Any]) -> str:
     return f"{error.get('type')}: {error.get('reason')}"
 
 
-def _hit(source: dict[str, Any], doc_id: str, score: float | None, explain: dict[str, float] | None) -> dict:
+def _hit(source: dict[str, Any], doc_id: str, score: float | None, explain: dict[str, float] | None,
+         rule_notes: list[str] | None = None) -> dict:
+    """A result as the API shows it; with explain, each signal's part and what query rules did to it."""
     hit = {"id": doc_id, **{k: source.get(k) for k in ("title", "brand", "category", "price", "sales", "in_stock")},
            "score": None if score is None else round(float(score), 6)}
     if explain is not None:
         hit["explain"] = {name: round(value, 6) for name, value in explain.items()}
+        if rule_notes:
+            hit["rules"] = rule_notes
     return hit
 
 

@@ -24,6 +24,7 @@ class Hit(Listed):
     score: float | None = Field(default=None, description="The blended score (None for field sorts).")
     explain: dict[str, float] | None = Field(
         default=None, description="Each signal's weighted contribution; they add up to score.")
+    rules: list[str] | None = Field(default=None, description="With explain: what query rules did to this hit.")
 
 
 class Product(Listed):
@@ -66,6 +67,8 @@ class SearchResponse(BaseModel):
     hits: list[Hit]
     facets: Facets
     model: str | None = Field(default=None, description="With explain: the model that encoded the query.")
+    rules: list[str] | None = Field(default=None, description="The ids of the query rules that fired.")
+    redirect: str | None = Field(default=None, description="Where a fired rule sends the shopper instead.")
 
 
 class WeightedItem(BaseModel):
