@@ -190,3 +190,24 @@ def test_an_api_worker_encodes_with_one_thread_unless_told_otherwise(shop, tiny_
         assert create_app(told).extensions["shopsearch"].searcher.encoder.threads == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_pages_past_the_reranked_candidates_are_full_up_to_the_total(shop) -> None:
+    (Path(shop["profiles"]) / "narrow.yaml").write_text(yaml.safe_dump({
+        "candidates": {"bm25": 4, "knn": 2}, "fields": {"title": 3.0, "category.text": 1.0},
+        "signals": {"text": {"weight": 0.6}, "semantic": {"weight": 0.4}}}), encoding="utf-8")
+    try:
+        first = search(shop["http"], q="knife shoes pan headphones", profile="narrow", size=3)
+        total = first["total"]
+        assert total > 9  # more matches than the 6 candidates re-ranked: page 3 and later come from past them
+        seen = []
+        for page in range(1, (total + 2) // 3 + 1):
+            result = search(shop["http"], q="knife shoes pan headphones", profile="narrow", size=3, page=page)
+            assert result["total"] == total
+            assert len(result["hits"]) == min(3, total - 3 * (page - 1)), page
+            seen += ids(result)
+        assert len(seen) == len(set(seen)) == total
+        assert search(shop["http"], q="knife shoes pan headphones", profile="narrow", size=3,
+                      page=(total + 2) // 3 + 1)["hits"] == []
+    finally:
+        (Path(shop["profiles"]) / "narrow.yaml").unlink()

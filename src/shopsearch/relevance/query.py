@@ -112,6 +112,12 @@ def knn_search(vector: list[float], q: str, profile: RelevanceProfile, clauses: 
     return {"size": k, "_source": _candidate_fields(profile, vector_copy_field), "query": query}
 
 
+def beyond_search(q: str, profile: RelevanceProfile, clauses: list[dict[str, Any]], start: int, size: int) -> dict:
+    """BM25 matches in BM25 order from `start` (the clauses keep the re-ranked candidates out)."""
+    return {"from": start, "size": size, "_source": RESULT_FIELDS, "track_total_hits": False,
+            "query": {"bool": {"must": [text_query(q, profile)], "filter": clauses}}}
+
+
 def pinned_search(ids: list[str], q: str, profile: RelevanceProfile, clauses: list[dict[str, Any]]) -> dict:
     """Products pinned by a rule, if they pass the filters; the named text clause marks those matching the query."""
     query = {"bool": {"filter": [{"ids": {"values": ids}}, *clauses],

@@ -224,11 +224,16 @@ class Searcher:
         else:
             order = sorted(range(len(scores)), key=lambda i: (-scores[i], candidates.ids[i]))
         ranked, notes, outside, uncounted = self._merchandised(fired, order, candidates, q, profile, clauses)
+        start = (request.page - 1) * request.size
+        page = ranked[start : start + request.size]
+        if len(page) < request.size and profile.spec.candidates.bm25:  # the page reaches past the candidates
+            beyond = self._beyond(ranked, q, profile, clauses, max(start - len(ranked), 0), request.size - len(page))
+            page, outside = page + list(beyond), {**outside, **beyond}
         at = {doc_id: i for i, doc_id in enumerate(candidates.ids)}
         hits = []
-        for doc_id in ranked[(request.page - 1) * request.size : request.page * request.size]:
+        for doc_id in page:
             i = at.get(doc_id)
-            if i is None:  # pinned from outside the candidates: no score
+            if i is None:  # pinned from outside the candidates, or past them: no blended score
                 hits.append(_hit(outside[doc_id], doc_id, None, {} if request.explain else None, notes.get(doc_id)))
             else:
                 explain = {name: float(v[i]) for name, v in parts.items()} if request.explain else None
@@ -248,6 +253,14 @@ class Searcher:
         placed = {d: where for d, where in placed.items() if d in outside or d in candidates.ids}
         notes.update({d: [f"pinned at {position + 1} by rule {rule_id}"] for d, (position, rule_id) in placed.items()})
         return rules.place([candidates.ids[i] for i in order], placed), notes, outside, uncounted
+
+    def _beyond(self, ranked: list[str], q: str, profile: RelevanceProfile, clauses: list[dict[str, Any]],
+                skip: int, size: int) -> dict[str, dict[str, Any]]:
+        """The BM25 matches after the re-ranked ones, in BM25 order, as a page past them needs: `total`
+        counts every match, so every page up to it is full."""
+        body = Q.beyond_search(q, profile, clauses + Q.hide(ranked), skip, size)
+        hits = self._msearch({"beyond": (self.alias, body)})["beyond"]["hits"]["hits"]
+        return {h["_id"]: h["_source"] for h in hits}
 
     def _pinned(self, ids: list[str], q: str, profile: RelevanceProfile, clauses: list[dict[str, Any]]
                 ) -> tuple[dict[str, dict[str, Any]], int]:
