@@ -111,6 +111,7 @@ class IndexSettings(BaseModel):
 
     alias: str = Field(default="products", pattern=r"^[a-z0-9][a-z0-9_-]*$")
     mapping: Path = MAPPINGS_DIR / "products.json"
+    synonyms: Path = Field(default=MAPPINGS_DIR / "synonyms.txt", description="Search-time synonyms (Solr format).")
     text_fields: list[str] = Field(default=["title", "brand", "category", "description"], min_length=1)
     text_separator: str = ". "
     keep: int = Field(default=3, ge=1, description="Older indices kept for rollback.")

@@ -1,4 +1,4 @@
-"""``shopsearch index build|reindex|upsert|delete|rollback|status``."""
+"""``shopsearch index build|reindex|upsert|delete|rollback|synonyms|status``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import click
 
 from shopsearch.client import create_client
 from shopsearch.config import Settings
+from shopsearch.indexer import synonyms
 from shopsearch.indexer.lifecycle import describe
 
 if TYPE_CHECKING:
@@ -91,6 +92,17 @@ def rollback(settings: Settings) -> None:
     """Point the alias back at the previous index."""
     old, new = _indexer(settings).rollback()
     click.echo(f"alias {settings.index.alias}: {old} -> {new}")
+
+
+@index.command("synonyms")
+@click.option("--check", is_flag=True, help="Only validate index.synonyms and print its rules.")
+@click.pass_obj
+def synonyms_command(settings: Settings, check: bool) -> None:
+    """Serve the edited synonyms file without a reindex (the served index is cloned with the new rules)."""
+    if check:
+        click.echo(json.dumps(synonyms.load_synonyms(settings.index.synonyms), indent=2, ensure_ascii=False))
+        return
+    click.echo(json.dumps(synonyms.apply(create_client(settings.opensearch), settings), indent=2))
 
 
 @index.command()

@@ -16,7 +16,7 @@ from shopsearch.client import create_client
 from shopsearch.config import Settings
 from shopsearch.encoder import TextEncoder, load_encoder
 from shopsearch.errors import ReindexError
-from shopsearch.indexer import lifecycle
+from shopsearch.indexer import lifecycle, synonyms
 from shopsearch.indexer.catalog import RawRow, read_catalog
 from shopsearch.indexer.deadletter import DeadLetter
 from shopsearch.indexer.mapping import IndexMapping, load_mapping
@@ -111,6 +111,7 @@ class Indexer:
                 "text_fields": self.settings.index.text_fields}
         body = {**self.mapping.index_body(self.encoder.dimension, meta),
                 "aliases": {lifecycle.loading_alias(self.alias): {}}}
+        synonyms.filled(body["settings"], synonyms.load_synonyms(self.settings.index.synonyms))
         # Load fast: no refreshes, no replicas; _finish_load restores both before the alias moves.
         body["settings"].setdefault("index", {}).update(
             {"refresh_interval": "-1", "number_of_replicas": 0, "auto_expand_replicas": "false"})
