@@ -255,7 +255,7 @@ def test_cli_build_status_and_errors(os_settings, client, tiny_bert_dir, tmp_pat
         assert again.returncode == 1 and "exists already; use `shopsearch index reindex`" in again.stderr
         status = shopsearch("index", "status")
         assert status.returncode == 0 and f"alias {alias} -> {alias}-" in status.stdout
-        assert "docs=12" in status.stdout and "dim=32" in status.stdout and "mapping=v2" in status.stdout
+        assert "docs=12" in status.stdout and "dim=32" in status.stdout and "mapping=v3" in status.stdout
     finally:
         client.indices.delete(index=f"{alias}-*", ignore_unavailable=True)
     gone = shopsearch("index", "upsert", str(catalog))

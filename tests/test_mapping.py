@@ -27,7 +27,7 @@ def test_shipped_mapping_is_valid_and_fills_the_dimension() -> None:
     body = mapping.index_body(384, {"model_id": "m"})
     vector = body["mappings"]["properties"]["embedding"]
     assert vector["dimension"] == 384 and vector["method"]["engine"] == "lucene"
-    assert body["mappings"]["_meta"] == {"model_id": "m", "mapping_version": 2, "mapping_file": "products.json"}
+    assert body["mappings"]["_meta"] == {"model_id": "m", "mapping_version": 3, "mapping_file": "products.json"}
 
 
 def test_faiss_engine_is_rejected(tmp_path: Path) -> None:

@@ -137,3 +137,19 @@ def test_explain_view_and_rails_after_a_click(page) -> None:
 def test_chinese_query(page) -> None:
     search_for(page, "龙井")
     assert first_titles(page, 1) == ["西湖龙井 明前新茶 礼盒装"]
+
+
+def test_a_search_url_opens_that_search_and_back_returns_to_it(browser, base_url) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(base_url + "/?q=chef+knife&brand=Global")
+    page.wait_for_selector("#results li.card")
+    assert page.input_value("#q") == "chef knife"
+    assert first_titles(page) == ["Global santoku knife"]
+    assert page.get_attribute("button[data-facet=brand][aria-pressed=true]", "aria-pressed") == "true"
+    search_for(page, "running shoes")
+    assert "q=running+shoes" in page.url and "brand" in page.url  # the brand filter stays, in the URL too
+    rendered(page, lambda: page.go_back())
+    assert page.input_value("#q") == "chef knife" and first_titles(page) == ["Global santoku knife"]
+    assert page.url.endswith("/?q=chef+knife&brand=Global")
+    context.close()

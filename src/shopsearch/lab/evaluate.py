@@ -21,7 +21,8 @@ def run_profile(searcher: Searcher, judged: Judgments, profile: str, depth: int 
     """The ranked product ids of each query (depth results), as /search would return them."""
     ranked: dict[str, dict[str, float]] = {}
     for qid, text in tqdm(judged.queries.items(), desc=f"evaluating {profile}", unit="query", disable=None):
-        request = SearchRequest(q=text, profile=profile, user_id=judged.users.get(qid), size=depth, rules=False)
+        request = SearchRequest(q=text, profile=profile, user_id=judged.users.get(qid), size=depth, rules=False,
+                                collapse=False)
         hits = searcher.search(request)["hits"]
         ranked[qid] = {hit["id"]: float(depth - rank) for rank, hit in enumerate(hits)}  # rank order, ties-free
     return Run(ranked, name=profile)

@@ -15,10 +15,11 @@ from shopsearch.recommend.store import EngineSources, RecsStore, fusion_params
 from shopsearch.relevance import query as Q
 from shopsearch.relevance.profile import RelevanceProfile
 from shopsearch.relevance.scoring import cosine, mmr
+from shopsearch.relevance.variants import GROUP_FIELD, group_of
 from shopsearch.users.store import UserProfileStore, recent_ids
 from shopsearch.vector_codec import unpack
 
-ITEM_FIELDS = [*Q.RESULT_FIELDS, "attrs.group_id"]
+ITEM_FIELDS = [*Q.RESULT_FIELDS, GROUP_FIELD]
 
 
 class Recommender:
@@ -98,9 +99,9 @@ class Recommender:
         item = self._product(product_id)
         vector = unpack(item["_source"][self.copy_field]).astype(np.float64)
         exclude: list[dict[str, Any]] = [{"ids": {"values": [product_id]}}]
-        group = (item["_source"].get("attrs") or {}).get("group_id")
+        group = group_of(item["_source"])
         if group:
-            exclude.append({"term": {"attrs.group_id": group}})
+            exclude.append({"term": {GROUP_FIELD: group}})
         hits = self._knn(vector, size * 2 + 10, [], {"bool": {"should": exclude}})
         if not hits:
             return []

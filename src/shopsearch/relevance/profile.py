@@ -21,6 +21,9 @@ class CandidateSizes(BaseModel):
     # How far each segment's HNSW graph is searched (lucene's default: knn). On a million products in 44
     # segments, knn 50 found 0.85 of the true 10 nearest and ef_search 500 about 0.98 (benchmarks/scale.py).
     ef_search: int | None = Field(default=None, ge=1, le=10_000)
+    # The relevance floor: when no product has any of the query's words, k-NN candidates below this cosine
+    # are dropped, so a nonsense query finds nothing instead of its 50 nearest (benchmarks/relevance_floor.py).
+    min_similarity: float | None = Field(default=None, ge=-1, le=1)
 
 
 class Behaviour(BaseModel):

@@ -6,6 +6,7 @@ from typing import Any
 
 from shopsearch.relevance.facets import aggregations
 from shopsearch.relevance.profile import RelevanceProfile
+from shopsearch.relevance.variants import GROUP_FIELD
 
 SORTS = {
     "price_asc": [{"price": "asc"}, {"id": "asc"}],
@@ -90,7 +91,8 @@ def cosine_of(score: float) -> float:
 
 def _candidate_fields(profile: RelevanceProfile, vector_copy_field: str) -> list[str]:
     """Vectors travel only when a signal of the profile needs them: they are most of the bytes."""
-    return [*RESULT_FIELDS, vector_copy_field] if profile.needs_vectors else RESULT_FIELDS
+    fields = [*RESULT_FIELDS, GROUP_FIELD]  # the group: variants of one product collapse into one card
+    return [*fields, vector_copy_field] if profile.needs_vectors else fields
 
 
 def bm25_search(q: str, profile: RelevanceProfile, clauses: list[dict[str, Any]], vector_copy_field: str) -> dict:
@@ -114,8 +116,15 @@ def knn_search(vector: list[float], q: str, profile: RelevanceProfile, clauses: 
 
 def beyond_search(q: str, profile: RelevanceProfile, clauses: list[dict[str, Any]], start: int, size: int) -> dict:
     """BM25 matches in BM25 order from `start` (the clauses keep the re-ranked candidates out)."""
-    return {"from": start, "size": size, "_source": RESULT_FIELDS, "track_total_hits": False,
+    return {"from": start, "size": size, "_source": [*RESULT_FIELDS, GROUP_FIELD], "track_total_hits": False,
             "query": {"bool": {"must": [text_query(q, profile)], "filter": clauses}}}
+
+
+def did_you_mean(q: str) -> dict[str, Any]:
+    """OpenSearch's phrase suggester over the titles and brands: the query with its words corrected, if any."""
+    generator = {"field": "suggest", "suggest_mode": "always"}
+    return {"size": 0, "suggest": {"text": q, "fix": {"phrase": {"field": "suggest", "size": 1, "max_errors": 2,
+                                                                  "direct_generator": [generator]}}}}
 
 
 def pinned_search(ids: list[str], q: str, profile: RelevanceProfile, clauses: list[dict[str, Any]]) -> dict:

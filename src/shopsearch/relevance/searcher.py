@@ -28,7 +28,7 @@ from shopsearch.ids import DocId
 from shopsearch.indexer.lifecycle import serving_models
 from shopsearch.indexer.mapping import IndexMapping
 from shopsearch.plugins.base import Candidates, Context
-from shopsearch.relevance import facets, rules
+from shopsearch.relevance import facets, rules, variants
 from shopsearch.relevance import query as Q
 from shopsearch.relevance.profile import ProfileSet, RelevanceProfile
 from shopsearch.relevance.scoring import mmr
@@ -62,6 +62,7 @@ class SearchRequest(BaseModel):
     size: int = Field(default=10, ge=1, le=100)
     explain: bool = False
     rules: bool = Field(default=True, description="false: leave out the query rules (as offline evaluation does).")
+    collapse: bool = Field(default=True, description="false: each variant of a product family as its own result.")
 
     @field_validator("q")
     @classmethod
@@ -158,7 +159,16 @@ class Searcher:
             f" with {self.encoder.model_id} ({reason}): set model.path (SHOPSEARCH_MODEL_PATH) to that model, or"
             " reindex with this one")
 
-    def search(self, request: SearchRequest) -> dict[str, Any]:
+    def search(self, request: SearchRequest, correct: bool = True) -> dict[str, Any]:
+        """One search; when nothing matches but the titles suggest a spelling ("cieling"), the search for
+        that spelling, saying so (`corrected_to`)."""
+        result = self._search(request)
+        if correct and not result["total"] and result.get("suggestion") and "redirect" not in result:
+            corrected = self.search(request.model_copy(update={"q": result["suggestion"]}), correct=False)
+            return {**corrected, "query": request.q, "suggestion": result["suggestion"], "corrected_to": result["suggestion"]}
+        return result
+
+    def _search(self, request: SearchRequest) -> dict[str, Any]:
         profile = self.profiles.get(request.profile)  # KeyError: unknown profile
         q = normalize_query(request.q)
         vector = self._vector_for(q, profile)
@@ -223,11 +233,15 @@ class Searcher:
             order = mmr(scores, candidates.vectors, profile.spec.diversity, request.page * request.size)
         else:
             order = sorted(range(len(scores)), key=lambda i: (-scores[i], candidates.ids[i]))
+        folded: dict[int, list[int]] = {}
+        if request.collapse:
+            order, folded = variants.collapse(order, [variants.group_of(s) for s in candidates.sources])
         ranked, notes, outside, uncounted = self._merchandised(fired, order, candidates, q, profile, clauses)
         start = (request.page - 1) * request.size
         page = ranked[start : start + request.size]
         if len(page) < request.size and profile.spec.candidates.bm25:  # the page reaches past the candidates
-            beyond = self._beyond(ranked, q, profile, clauses, max(start - len(ranked), 0), request.size - len(page))
+            seen = ranked + [candidates.ids[j] for members in folded.values() for j in members]
+            beyond = self._beyond(seen, q, profile, clauses, max(start - len(ranked), 0), request.size - len(page))
             page, outside = page + list(beyond), {**outside, **beyond}
         at = {doc_id: i for i, doc_id in enumerate(candidates.ids)}
         hits = []
@@ -238,8 +252,19 @@ class Searcher:
             else:
                 explain = {name: float(v[i]) for name, v in parts.items()} if request.explain else None
                 hits.append(_hit(candidates.sources[i], doc_id, scores[i], explain, notes.get(doc_id)))
-        return _response(request, profile, total + uncounted, facet_counts, hits,
-                         personalized=context.user_vector is not None)
+                if i in folded:
+                    hits[-1]["variants"] = [variants.card(candidates.ids[j], candidates.sources[j]) for j in folded[i]]
+        total -= sum(len(members) for members in folded.values())  # a family counts once, like its card
+        result = _response(request, profile, total + uncounted, facet_counts, hits,
+                           personalized=context.user_vector is not None)
+        if profile.spec.candidates.bm25 and not candidates.bm25_rank.any():  # no product has the query's words
+            result["suggestion"] = self._did_you_mean(q)
+        return result
+
+    def _did_you_mean(self, q: str) -> str | None:
+        found = self._msearch({"suggest": (self.alias, Q.did_you_mean(q))})["suggest"]
+        options = found.get("suggest", {}).get("fix", [{}])[0].get("options", [])
+        return options[0]["text"] if options else None
 
     def _merchandised(self, fired: list[rules.Rule], order: list[int], candidates: Candidates, q: str,
                       profile: RelevanceProfile, clauses: list[dict[str, Any]]
@@ -254,11 +279,11 @@ class Searcher:
         notes.update({d: [f"pinned at {position + 1} by rule {rule_id}"] for d, (position, rule_id) in placed.items()})
         return rules.place([candidates.ids[i] for i in order], placed), notes, outside, uncounted
 
-    def _beyond(self, ranked: list[str], q: str, profile: RelevanceProfile, clauses: list[dict[str, Any]],
+    def _beyond(self, seen: list[str], q: str, profile: RelevanceProfile, clauses: list[dict[str, Any]],
                 skip: int, size: int) -> dict[str, dict[str, Any]]:
         """The BM25 matches after the re-ranked ones, in BM25 order, as a page past them needs: `total`
         counts every match, so every page up to it is full."""
-        body = Q.beyond_search(q, profile, clauses + Q.hide(ranked), skip, size)
+        body = Q.beyond_search(q, profile, clauses + Q.hide(seen), skip, size)
         hits = self._msearch({"beyond": (self.alias, body)})["beyond"]["hits"]["hits"]
         return {h["_id"]: h["_source"] for h in hits}
 
@@ -287,6 +312,8 @@ class Searcher:
             searches["user"] = (self.users_index, Q.profile_lookup(request.user_id, "vector"))
         found = self._msearch(searches)
         bm25, knn = found.get("bm25", {}), found.get("knn", {})
+        if not bm25.get("hits", {}).get("total", {}).get("value"):  # no product has the query's words
+            knn = _above_floor(knn, profile.spec.candidates.min_similarity)
         # Total and facets: every BM25 match (counted in the engine) plus the k-NN hits that are not one.
         knn_only = [h["_source"] for h in knn.get("hits", {}).get("hits", [])
                     if Q.TEXT_MATCH not in h.get("matched_queries", [])]
@@ -391,6 +418,14 @@ def contributions(profile: RelevanceProfile, candidates: Candidates, context: Co
         parts = signal.contributions(candidates, context) if signal.weight and candidates.ids else None
         found.update({f"{signal.name}.{name}": signal.weight * values for name, values in (parts or {}).items()})
     return found
+
+
+def _above_floor(knn: dict[str, Any], floor: float | None) -> dict[str, Any]:
+    """The k-NN response without the hits below the floor (cosine)."""
+    if floor is None or not knn:
+        return knn
+    hits = [h for h in knn["hits"]["hits"] if Q.cosine_of(h["_score"]) >= floor]
+    return {**knn, "hits": {**knn["hits"], "hits": hits}}
 
 
 def _listed(vector: np.ndarray | None) -> list[float] | None:

@@ -19,12 +19,20 @@ class Listed(Named):
     sales: int | None = None
 
 
+class Variant(BaseModel):
+    id: DocId
+    title: str | None = None
+    price: float | None = None
+    in_stock: bool | None = None
+
+
 class Hit(Listed):
     in_stock: bool | None = None
     score: float | None = Field(default=None, description="The blended score (None for field sorts).")
     explain: dict[str, float] | None = Field(
         default=None, description="Each signal's weighted contribution; they add up to score.")
     rules: list[str] | None = Field(default=None, description="With explain: what query rules did to this hit.")
+    variants: list[Variant] | None = Field(default=None, description="The product family's other variants (group_id).")
 
 
 class Product(Listed):
@@ -69,6 +77,10 @@ class SearchResponse(BaseModel):
     model: str | None = Field(default=None, description="With explain: the model that encoded the query.")
     rules: list[str] | None = Field(default=None, description="The ids of the query rules that fired.")
     redirect: str | None = Field(default=None, description="Where a fired rule sends the shopper instead.")
+    suggestion: str | None = Field(default=None, description="When no product has the query's words: the query"
+                                   " with its words corrected, if the titles suggest one.")
+    corrected_to: str | None = Field(default=None, description="Nothing matched the query, so these hits are the"
+                                     " search for the suggested spelling.")
 
 
 class WeightedItem(BaseModel):

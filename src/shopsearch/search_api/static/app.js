@@ -4,6 +4,20 @@
 let renders = 0;
 const state = { q: "", page: 1, size: 12, sort: "relevance", brand: "", category: "", price_min: "", price_max: "", user: "" };
 const $ = (id) => document.getElementById(id);
+// The search lives in the URL (q, filters, sort, page): a link opens it, and back and forward walk it.
+const URL_KEYS = ["q", "brand", "category", "price_min", "price_max", "sort", "page"];
+const DEFAULTS = { q: "", brand: "", category: "", price_min: "", price_max: "", sort: "relevance", page: 1 };
+function readUrl() {
+  const params = new URLSearchParams(location.search);
+  for (const key of URL_KEYS) state[key] = params.get(key) ?? DEFAULTS[key];
+  state.page = Math.max(1, parseInt(state.page, 10) || 1);
+  $("q").value = state.q; $("sort").value = state.sort;
+}
+function writeUrl() {
+  const params = new URLSearchParams(URL_KEYS.filter((k) => String(state[k]) !== String(DEFAULTS[k])).map((k) => [k, state[k]]));
+  const url = params.toString() ? `?${params}` : location.pathname;
+  if (url !== location.search && !(url === location.pathname && !location.search)) history.pushState(null, "", url);
+}
 // With API keys configured the page sends auth.page_key (a search-only key), or the shopper's token once
 // one is chosen: a shop's back end mints it at sign-in; here auth.demo_shoppers lists a few with theirs.
 const shoppers = document.body.dataset.shoppers ? JSON.parse(document.body.dataset.shoppers) : null;
@@ -43,6 +57,10 @@ function card(item, { explain = null, reason = null } = {}) {
     el("div", { class: "meta" }, el("span", { class: "price" }, item.price != null ? `${item.price.toFixed(2)}` : "–"),
       ` · ${item.brand || ""} · ${item.sales ?? 0} sold`));
   if (reason) node.append(el("div", { class: "reason" }, reason));
+  if (item.variants?.length) {
+    node.append(el("div", { class: "variants" }, `Also in ${item.variants.length} more: `,
+      item.variants.map((v) => v.title || v.id).join(" · ")));
+  }
   if (explain) {
     const why = el("div", { class: "why", hidden: "" });
     const max = Math.max(...Object.values(explain).map(Math.abs), 1e-9);
@@ -78,14 +96,21 @@ function facetList(title, values, key, label = (v) => v.value) {
 
 const priceLabel = (b) => b.from == null ? `under ${b.to}` : b.to == null ? `${b.from}+` : `${b.from}–${b.to}`;
 
-async function search(resetRails = true) {
+async function search(resetRails = true, remember = true) {
   const params = { q: state.q, page: state.page, size: state.size, sort: state.sort, brand: state.brand,
     category: state.category, price_min: state.price_min, price_max: state.price_max, user_id: state.user,
     explain: "true" };
   let result;
   try { result = await api("/search", params); } catch (error) { $("summary").textContent = `Search failed: ${error.message}`; return; }
+  if (result.redirect) { location.assign(result.redirect); return; }  // a query rule sends this search elsewhere
+  if (remember) writeUrl();
   const pages = Math.max(1, Math.ceil(Math.min(result.total, 10000) / state.size));
   $("summary").textContent = `${result.total} products${result.personalized ? " · personalised for " + state.user : ""}`;
+  if (result.corrected_to) $("summary").append(` · no product matched “${state.q}”: showing “${result.corrected_to}”`);
+  else if (result.suggestion) {
+    $("summary").append(" · did you mean ", el("button", { type: "button", class: "suggestion", onclick: () => {
+      state.q = result.suggestion; $("q").value = state.q; state.page = 1; search(); } }, result.suggestion), "?");
+  }
   $("results").replaceChildren(...result.hits.map((hit) => card(hit, { explain: hit.explain })));
   $("facets").replaceChildren(
     ...facetList("Brand", result.facets.brand.slice(0, 12), "brand"),
@@ -145,10 +170,13 @@ $("prev").addEventListener("click", () => { state.page -= 1; search(false); });
 $("next").addEventListener("click", () => { state.page += 1; search(false); });
 $("user").addEventListener("change", () => { state.user = $("user").value; search(); });
 
+window.addEventListener("popstate", () => { readUrl(); search(true, false); });
+
 (async () => {
+  readUrl();
   try {
     const users = shoppers ? shoppers.map((s) => s.id) : (await api("/users")).users;
     for (const user of users) $("user").append(el("option", { value: user }, user));
   } catch { /* the switcher stays anonymous-only */ }
-  search();
+  search(true, false);
 })();

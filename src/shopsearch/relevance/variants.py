@@ -1,0 +1,34 @@
+"""Product families: variants (colours, sizes) that share ``attrs.group_id`` show as one result card,
+led by the best-placed variant, with the others listed on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+GROUP_FIELD = "attrs.group_id"
+CARD_FIELDS = ("title", "price", "in_stock")  # what a card shows of each other variant
+
+
+def group_of(source: dict[str, Any]) -> str | None:
+    group = (source.get("attrs") or {}).get("group_id")
+    return str(group) if group is not None else None
+
+
+def collapse(order: list[int], groups: list[str | None]) -> tuple[list[int], dict[int, list[int]]]:
+    """The order with one entry per group (its first member), and each leader's other members in order."""
+    leaders: dict[str, int] = {}
+    kept: list[int] = []
+    folded: dict[int, list[int]] = {}
+    for i in order:
+        group = groups[i]
+        if group is not None and group in leaders:
+            folded.setdefault(leaders[group], []).append(i)
+            continue
+        if group is not None:
+            leaders[group] = i
+        kept.append(i)
+    return kept, folded
+
+
+def card(doc_id: str, source: dict[str, Any]) -> dict[str, Any]:
+    return {"id": doc_id, **{field: source.get(field) for field in CARD_FIELDS}}
