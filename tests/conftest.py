@@ -153,7 +153,8 @@ def shop(os_settings, client, minilm_encoder, tmp_path_factory) -> Iterator[dict
         opensearch=os_settings.model_dump(), model={"path": minilm_encoder.model_dir},
         index={"alias": f"test-shop-{suffix}", "vector_cache": tmp / "v.sqlite", "dead_letter_dir": tmp},
         api={"profiles_dir": profiles, "rules_dir": rules, "users_index": f"test-users-{suffix}",
-             "events_stream": f"test-events-{suffix}", "cf_index": f"test-cf-{suffix}"},
+             "events_stream": f"test-events-{suffix}", "cf_index": f"test-cf-{suffix}",
+             "searches_stream": f"test-searches-{suffix}"},
     )
     catalog = tmp / "shop.jsonl"
     catalog.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in SHOP), encoding="utf-8")
@@ -162,5 +163,6 @@ def shop(os_settings, client, minilm_encoder, tmp_path_factory) -> Iterator[dict
     yield {"app": app, "http": app.test_client(), "profiles": profiles, "rules": rules, "settings": settings}
     api = settings.api
     client.indices.delete(index=f"{settings.index.alias}-*,{api.users_index},{api.cf_index}-*", ignore_unavailable=True)
-    client.indices.delete_data_stream(name=api.events_stream, ignore=404)
-    client.indices.delete_index_template(name=api.events_stream, ignore=404)
+    for stream in (api.events_stream, api.searches_stream):
+        client.indices.delete_data_stream(name=stream, ignore=404)
+        client.indices.delete_index_template(name=stream, ignore=404)

@@ -23,14 +23,20 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 
 @pytest.fixture(scope="module")
-def base_url(shop, minilm_encoder) -> Iterator[str]:
+def admin_key() -> str:
+    return keys.new_key()
+
+
+@pytest.fixture(scope="module")
+def base_url(shop, minilm_encoder, admin_key) -> Iterator[str]:
     """The shop app behind keys, as the demo runs it (a search-only page key, shoppers with tokens), on a real
     HTTP server (a thread) on a free loopback port."""
     http = shop["http"]
     assert http.put("/users/knife-fan/profile", json={"items": ["K0", "K2", "K4"]}).status_code == 200
     assert http.put("/users/pan-fan/profile", json={"items": ["C0", "C1", "C2"]}).status_code == 200
     key = keys.new_key()
-    auth = AuthSettings(keys=[{"name": "page", "role": "search", "sha256": keys.digest(key)}], page_key=key,
+    auth = AuthSettings(keys=[{"name": "page", "role": "search", "sha256": keys.digest(key)},
+                              {"name": "analyst", "role": "admin", "sha256": keys.digest(admin_key)}], page_key=key,
                         shopper_secret="a-demo-secret-of-at-least-32-characters", demo_shoppers=True)
     app = create_app(shop["settings"].model_copy(update={"auth": auth}),
                      client=shop["app"].extensions["shopsearch"].client, encoder=minilm_encoder)
@@ -152,4 +158,23 @@ def test_a_search_url_opens_that_search_and_back_returns_to_it(browser, base_url
     rendered(page, lambda: page.go_back())
     assert page.input_value("#q") == "chef knife" and first_titles(page) == ["Global santoku knife"]
     assert page.url.endswith("/?q=chef+knife&brand=Global")
+    context.close()
+
+
+def test_the_admin_page_shows_search_analytics_behind_the_admin_key(browser, base_url, admin_key, shop) -> None:
+    for q in ("asdfghjkl", "chef knife"):
+        assert shop["http"].get("/search", query_string={"q": q}).status_code == 200
+    shop["app"].extensions["shopsearch"].searches.flush()
+    context = browser.new_context(viewport={"width": 1280, "height": 1400})
+    page = context.new_page()
+    page.goto(base_url + "/admin")
+    page.wait_for_function("document.getElementById('summary').textContent.startsWith('Refused')")
+    page.fill("#key", admin_key)
+    page.click("#controls button[type=submit]")
+    page.wait_for_function("document.body.dataset.rendered === 'yes'")
+    assert "asdfghjkl" in page.inner_text("#zero_results")
+    assert "chef knife" in page.inner_text("#top_queries")
+    assert page.locator("#by_position tbody tr").count() >= 1
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "admin.png"), full_page=True)
     context.close()

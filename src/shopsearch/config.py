@@ -147,6 +147,9 @@ class ApiSettings(BaseModel):
     query_cache_size: int = Field(default=4096, ge=0)
     events_stream: str = Field(default="shopsearch-events", pattern=r"^[a-z0-9][a-z0-9_-]*$")
     events_template: Path = MAPPINGS_DIR / "events.json"
+    searches_stream: str = Field(default="shopsearch-searches", pattern=r"^[a-z0-9][a-z0-9_-]*$",
+                                 description="The search log (one line per search served), for analytics.")
+    searches_template: Path = MAPPINGS_DIR / "searches.json"
     cf_index: str = Field(default="shopsearch-bought-together", pattern=r"^[a-z0-9][a-z0-9_-]*$")
     recs_alias: str = Field(default="shopsearch-recs", pattern=r"^[a-z0-9][a-z0-9_-]*$")
     recs_mapping: Path = MAPPINGS_DIR / "recs.json"

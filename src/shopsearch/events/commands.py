@@ -1,8 +1,10 @@
-"""``shopsearch events simulate|load``, ``shopsearch profiles rebuild``, ``shopsearch cf build``."""
+"""``shopsearch events simulate|load``, ``shopsearch profiles rebuild``, ``shopsearch cf build``,
+``shopsearch analytics``."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import click
@@ -11,7 +13,9 @@ from tqdm import tqdm
 from shopsearch.client import create_client
 from shopsearch.config import Settings
 from shopsearch.errors import ReindexError
+from shopsearch.events import analytics
 from shopsearch.events.ingest import EventIngest
+from shopsearch.events.searches import SearchLog
 from shopsearch.events.simulator import simulate
 from shopsearch.events.store import EventStore
 from shopsearch.indexer.catalog import read_catalog
@@ -56,7 +60,10 @@ def simulate_command(catalog: Path, users: int, seed: int, out: Path) -> None:
     sim = simulate(products, users=users, seed=seed)
     out.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in sim.events), encoding="utf-8")
     out.with_suffix(".pairs.json").write_text(json.dumps(sim.pairs))
-    click.echo(f"{len(sim.events)} events from {users} users -> {out} ({len(sim.pairs)} planted pairs)")
+    searches = out.with_suffix(".searches.jsonl")
+    searches.write_text("".join(json.dumps(s, ensure_ascii=False) + "\n" for s in sim.searches), encoding="utf-8")
+    click.echo(f"{len(sim.events)} events from {users} users -> {out} ({len(sim.pairs)} planted pairs);"
+               f" {len(sim.searches)} searches -> {searches}")
 
 
 @events.command("load")
@@ -65,8 +72,15 @@ def simulate_command(catalog: Path, users: int, seed: int, out: Path) -> None:
 @click.option("--if-empty", is_flag=True, help="Load only when no events are stored yet (for the demo).")
 @click.pass_obj
 def load_command(settings: Settings, path: Path, batch: int, if_empty: bool) -> None:
-    """Ingest an events JSONL file through the same path as POST /events."""
+    """Ingest an events JSONL file through the same path as POST /events (and the searches that
+    `events simulate` wrote beside it into the search log)."""
     ingest, behaviour = ingest_service(settings), behaviour_of(settings)
+    searches = path.with_suffix(".searches.jsonl")
+    if searches.is_file():
+        log = SearchLog(ingest.store.client, settings.api.searches_stream, settings.api.searches_template)
+        if not (if_empty and log.total()):
+            lines = [json.loads(line) for line in searches.read_text(encoding="utf-8").splitlines()]
+            click.echo(f"searches: {sum(log.write(lines[i : i + batch]) for i in range(0, len(lines), batch))} logged")
     if if_empty and ingest.store.total():
         click.echo(f"events already stored in {ingest.store.stream}; not loading {path}")
         return
@@ -118,3 +132,32 @@ def cf_build(settings: Settings, min_count: int, max_basket: int) -> None:
     written = cf.store(ingest.store.client, settings.api.cf_index, cf.co_occurrence(groups, min_count=min_count))
     click.echo(f"bought-together: {written} products with neighbours, from {len(groups)} baskets"
                f" ({oversized} over {max_basket} products left out)")
+
+
+def _window(value: str) -> str:
+    if not re.match(analytics.WINDOW, value):
+        raise click.BadParameter(f"{value!r} is not a span like 30m, 24h, 7d or 4w")
+    return value
+
+
+@click.command("analytics")
+@click.option("--since", default="7d", show_default=True, callback=lambda _c, _p, v: _window(v),
+              help="The window: 30m, 24h, 7d, 4w.")
+@click.option("--top", default=20, show_default=True, help="Rows per table.")
+@click.option("--plot", "plot_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write positions.png and queries.png here.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def analytics_command(settings: Settings, since: str, top: int, plot_dir: Path | None, as_json: bool) -> None:
+    """What shoppers searched and did: top queries, zero-result queries, no-click queries, rates by position."""
+    tables = analytics.report(create_client(settings.opensearch), settings.api.searches_stream,
+                              settings.api.events_stream, since, top)
+    if as_json:
+        click.echo(json.dumps(tables, indent=2, ensure_ascii=False))
+    else:
+        click.echo(f"{tables['searches']} searches in the last {since}")
+        for name, columns in analytics.TABLES.items():
+            click.echo(f"\n{name.replace('_', ' ')}\n" + analytics.text_table(tables[name], columns))
+    if plot_dir is not None:
+        for path in analytics.charts(tables, plot_dir):
+            click.echo(f"wrote {path}")

@@ -5,8 +5,10 @@ Each user has a favourite and a second category, a preferred brand and a price t
 sessions browse the favourite category; about one in eight is a "bundle" session that buys one of
 the planted pairs (A, B) together. Browse sessions start from a query (the category's name, sometimes
 with the favourite brand) and the position each product was shown at, as a click log would; the
-chance of a click falls with the position (k^-0.5). Same seed and catalog:
-same events.
+chance of a click falls with the position (k^-0.5). Each browse session also leaves its search in
+the search log (the query and the products shown), and about one in twenty is preceded by a
+misspelt query that found nothing. Same seed and catalog: same events and searches (the search log
+draws from a generator of its own, so the events are those of a simulation without it).
 """
 
 from __future__ import annotations
@@ -30,11 +32,12 @@ class Simulation:
     events: list[dict[str, Any]]
     pairs: list[tuple[str, str]]
     tastes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    searches: list[dict[str, Any]] = field(default_factory=list)  # search log lines (events.searches)
 
 
 def simulate(products: list[dict[str, Any]], users: int = 300, seed: int = 7, days: int = 60,
              pairs: int = 25, now: datetime | None = None) -> Simulation:
-    rng = random.Random(seed)
+    rng, typos = random.Random(seed), random.Random(seed + 1)
     now = now or datetime(2026, 11, 1, tzinfo=UTC)
     by_category: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for product in products:
@@ -54,6 +57,7 @@ def simulate(products: list[dict[str, Any]], users: int = 300, seed: int = 7, da
                 steps = _bundle_session(rng, planted, taste)
             else:
                 steps, query = _browse_session(rng, by_category, categories, taste)
+                sim.searches += _searches(typos, user, start, query, [p for kind, p, _ in steps if kind == "view"])
             for offset, (kind, product_id, position) in enumerate(steps):
                 ts = start + timedelta(seconds=30 * offset + rng.randint(0, 20))
                 event = {"user_id": user, "type": kind, "product_id": product_id,
@@ -62,6 +66,7 @@ def simulate(products: list[dict[str, Any]], users: int = 300, seed: int = 7, da
                     event.update(query=query, position=position)
                 sim.events.append(event)
     sim.events.sort(key=lambda e: e["ts"])
+    sim.searches.sort(key=lambda s: s["@timestamp"])
     return sim
 
 
@@ -111,6 +116,18 @@ def _browse_session(rng: random.Random, by_category: dict, categories: list[str]
     leaf = category.split(" > ")[-1].lower()
     query = f"{taste['brand']} {leaf}".lower() if category == taste["favourite"] and rng.random() < 0.3 else leaf
     return steps, query
+
+
+def _searches(rng: random.Random, user: str, start: datetime, query: str, shown: list[str]) -> list[dict[str, Any]]:
+    """The session's search as the API logs it, after a misspelling that found nothing one time in twenty."""
+    line = {"@timestamp": start.isoformat(timespec="seconds"), "user_id": user, "query": query, "first": 1}
+    found = [{**line, "results": len(shown), "shown": shown}]
+    if len(query) > 4 and rng.random() < 0.05:
+        cut = rng.randrange(1, len(query) - 1)
+        typo = {**line, "@timestamp": (start - timedelta(seconds=10)).isoformat(timespec="seconds"),
+                "query": query[:cut] + query[cut + 1 :], "results": 0, "shown": []}
+        return [typo, *found]
+    return found
 
 
 def _bundle_session(rng: random.Random, planted: list[tuple[str, str]], taste: dict) -> list[tuple[str, str, int]]:

@@ -3,26 +3,11 @@ per-query differences between two profiles."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import numpy as np
 
-CJK_FONTS = ("WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans CJK JP")
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib import font_manager
-
-    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # weight fallbacks are fine
-    # Chinese query labels need a CJK font; fall back to one where the machine has it.
-    installed = {font.name for font in font_manager.fontManager.ttflist}
-    plt.rcParams["font.family"] = ["DejaVu Sans"] + [f for f in CJK_FONTS if f in installed]
-    return plt
+from shopsearch.charts import pyplot
 
 
 def bootstrap_interval(scores: np.ndarray, samples: int = 2000, seed: int = 0) -> tuple[float, float]:
@@ -33,7 +18,7 @@ def bootstrap_interval(scores: np.ndarray, samples: int = 2000, seed: int = 0) -
 
 
 def metric_chart(per_query: dict[str, np.ndarray], metric: str, path: Path) -> None:
-    plt = _pyplot()
+    plt = pyplot()
     names = list(per_query)
     means = [float(per_query[n].mean()) for n in names]
     intervals = [bootstrap_interval(per_query[n]) for n in names]
@@ -48,7 +33,7 @@ def metric_chart(per_query: dict[str, np.ndarray], metric: str, path: Path) -> N
 
 def delta_chart(queries: list[str], base: np.ndarray, other: np.ndarray, names: tuple[str, str], metric: str,
                 path: Path) -> None:
-    plt = _pyplot()
+    plt = pyplot()
     delta = other - base
     order = np.argsort(delta)
     figure, axis = plt.subplots(figsize=(7, max(3.0, 0.22 * len(queries))))

@@ -25,12 +25,12 @@ PUBLIC = None
 PUBLIC_PREFIXES = ("openapi.", "swagger.")  # the API's own documentation pages
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 NEEDS: dict[str, Role | None] = {
-    "ops.health": PUBLIC, "ops.openapi": PUBLIC, "web.index": PUBLIC, "web.static": PUBLIC, "static": PUBLIC,
+    "ops.health": PUBLIC, "ops.openapi": PUBLIC, "web.index": PUBLIC, "web.admin": PUBLIC, "web.static": PUBLIC, "static": PUBLIC,
     "search.search": "search", "search.product": "search", "search.suggest": "search",
     "recommend.similar": "search", "recommend.bought_together": "search", "recommend.for_you": "search",
     "users.post_events": "search",  # every event must be the caller's own shopper's, or the role events
     "users.list_users": "admin", "users.get_profile": "admin", "users.set_profile": "admin",
-    "users.forget_user": "admin", "ops.metrics": "admin",
+    "users.forget_user": "admin", "ops.metrics": "admin", "ops.admin_analytics": "admin",
 }  # fmt: skip
 SECURITY = [{"apiKey": []}, {"shopperToken": []}]
 RESPONSES = {401: Error, 403: Error}

@@ -14,6 +14,7 @@ from shopsearch.client import api_client
 from shopsearch.config import Settings, load_settings
 from shopsearch.encoder import TextEncoder
 from shopsearch.events.ingest import EventIngest
+from shopsearch.events.searches import SearchLog
 from shopsearch.events.store import EventStore
 from shopsearch.recommend.rails import Recommender
 from shopsearch.recommend.store import RecsStore
@@ -42,7 +43,9 @@ def create_app(settings: Settings | None = None, *, client: OpenSearch | None = 
     recs = RecsStore(client, settings.api.recs_alias, settings.api.recs_mapping)
     recommender = Recommender(client, settings.index.alias, searcher.vector_field, searcher.copy_field, users_store,
                               settings.api.cf_index, recs)
-    app.extensions[EXTENSION] = Services(settings, client, searcher, users_store, events, recommender, Metrics())
+    searches = SearchLog(writer, settings.api.searches_stream, settings.api.searches_template)
+    app.extensions[EXTENSION] = Services(settings, client, searcher, users_store, events, recommender, Metrics(),
+                                         searches)
     for blueprint in (search.bp, users.bp, recommend.bp, ops.bp):
         app.register_api(blueprint)
     app.register_blueprint(web.bp)

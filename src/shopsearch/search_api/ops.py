@@ -1,14 +1,16 @@
-"""GET /health, GET /metrics, GET /openapi.json."""
+"""GET /health, GET /metrics, GET /openapi.json, GET /admin/analytics."""
 
 from __future__ import annotations
 
 from flask import Response, current_app
 from flask_openapi3 import APIBlueprint, Tag
 from opensearchpy.exceptions import OpenSearchException
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from shopsearch.errors import VectorSpaceMismatch
+from shopsearch.events import analytics
 from shopsearch.search_api import access
+from shopsearch.search_api.schemas import AnalyticsReport
 from shopsearch.search_api.services import services
 
 HEALTH_TIMEOUT = 0.4  # two calls: a load balancer's probe gets its answer within a second
@@ -49,6 +51,20 @@ def health():
 def metrics():
     """Prometheus exposition format."""
     return Response(services().metrics.exposition(), mimetype="text/plain; version=0.0.4")
+
+
+class AnalyticsQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    since: str = Field(default="7d", pattern=analytics.WINDOW, description="The window: 24h, 7d, 30d...")
+    top: int = Field(default=20, ge=1, le=200)
+
+
+@bp.get("/admin/analytics", security=access.SECURITY, responses={**access.RESPONSES, 200: AnalyticsReport})
+def admin_analytics(query: AnalyticsQuery):
+    """Search analytics of a window: top, zero-result and no-click queries, rates by position (admin)."""
+    settings = services().settings.api
+    return analytics.report(services().client, settings.searches_stream, settings.events_stream, query.since,
+                            query.top)
 
 
 @bp.get("/openapi.json")

@@ -172,3 +172,30 @@ class Forgotten(BaseModel):
 
 
 ERRORS = {400: Error, 503: Error}  # every endpoint that takes input and reads the engine
+
+
+class QueryRow(BaseModel):
+    query: str
+    searches: int
+    clicks: int | None = None
+    clicks_per_search: float | None = None
+    carts: int | None = None
+    carts_per_search: float | None = None
+
+
+class PositionRow(BaseModel):
+    position: int = Field(description="1 is the first result.")
+    impressions: int
+    clicks: int
+    ctr: float
+    carts: int
+    cart_rate: float
+
+
+class AnalyticsReport(BaseModel):
+    since: str
+    searches: int
+    top_queries: list[QueryRow]
+    zero_results: list[QueryRow]
+    no_clicks: list[QueryRow]
+    by_position: list[PositionRow]

@@ -29,7 +29,10 @@ def search(query: SearchRequest):
     if query.profile is not None and query.profile not in svc.searcher.profiles.names():
         return error_response(400, f"unknown profile {query.profile!r}", parameter="profile",
                               profiles=svc.searcher.profiles.names())
-    return svc.searcher.search(query)
+    result = svc.searcher.search(query)
+    if query.q.strip():
+        svc.searches.record(query.user_id, query.q, (query.page - 1) * query.size + 1, result)
+    return result
 
 
 @bp.get("/products/<product_id>", responses={200: Product, 404: Error})

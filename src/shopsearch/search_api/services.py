@@ -9,6 +9,7 @@ from opensearchpy import OpenSearch
 
 from shopsearch.config import Settings
 from shopsearch.events.ingest import EventIngest
+from shopsearch.events.searches import SearchLog
 from shopsearch.recommend.rails import Recommender
 from shopsearch.relevance.searcher import Searcher
 from shopsearch.search_api.metrics import Metrics
@@ -26,6 +27,7 @@ class Services:
     events: EventIngest
     recommender: Recommender
     metrics: Metrics
+    searches: SearchLog
 
 
 def services() -> Services:

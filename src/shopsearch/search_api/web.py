@@ -20,6 +20,12 @@ def index():
                            shoppers=json.dumps(demo_shoppers(auth)) if auth.demo_shoppers else "")
 
 
+@bp.get("/admin")
+def admin():
+    """The analytics page: a shell; its script fetches /admin/analytics with the admin key typed into it."""
+    return render_template("admin.html")
+
+
 def demo_shoppers(auth: AuthSettings) -> list[dict[str, str]]:
     """What a shop's back end does at sign-in, for the demo's shopper switcher: a token per shopper."""
     secret = auth.shopper_secret.get_secret_value()

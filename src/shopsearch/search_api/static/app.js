@@ -41,15 +41,16 @@ const el = (tag, attrs = {}, ...children) => {
 };
 const hue = (text) => [...(text || "?")].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 360, 7);
 
-async function sendEvent(type, productId) {
+async function sendEvent(type, productId, position) {
   if (!state.user) return;
   await fetch("/events", { method: "POST", headers: { "Content-Type": "application/json", ...authorization() },
-    body: JSON.stringify({ user_id: state.user, type, product_id: productId, query: state.q || undefined }) });
+    body: JSON.stringify({ user_id: state.user, type, product_id: productId, query: state.q || undefined, position }) });
 }
 
-function card(item, { explain = null, reason = null } = {}) {
+function card(item, { explain = null, reason = null, position = undefined } = {}) {
   const title = el("a", { href: "#", "data-id": item.id, onclick: async (e) => {
-    e.preventDefault(); await sendEvent("view", item.id); await sendEvent("click", item.id); showRails(item.id);
+    e.preventDefault(); await sendEvent("view", item.id, position); await sendEvent("click", item.id, position);
+    showRails(item.id);
   } }, item.title || item.id);
   const thumb = el("div", { class: "thumb", "aria-hidden": "true", style: `background:hsl(${hue(item.category)},45%,55%)` },
     (item.title || "?").trim().charAt(0));
@@ -74,7 +75,7 @@ function card(item, { explain = null, reason = null } = {}) {
     node.append(toggle, why);
   }
   node.append(el("button", { type: "button", class: "cart", onclick: async () => {
-    await sendEvent("cart", item.id); await search(false); } }, "Add to cart"));
+    await sendEvent("cart", item.id, position); await search(false); } }, "Add to cart"));
   return node;
 }
 
@@ -111,7 +112,8 @@ async function search(resetRails = true, remember = true) {
     $("summary").append(" · did you mean ", el("button", { type: "button", class: "suggestion", onclick: () => {
       state.q = result.suggestion; $("q").value = state.q; state.page = 1; search(); } }, result.suggestion), "?");
   }
-  $("results").replaceChildren(...result.hits.map((hit) => card(hit, { explain: hit.explain })));
+  $("results").replaceChildren(...result.hits.map((hit, i) =>
+    card(hit, { explain: hit.explain, position: (state.page - 1) * state.size + i + 1 })));
   $("facets").replaceChildren(
     ...facetList("Brand", result.facets.brand.slice(0, 12), "brand"),
     ...facetList("Category", result.facets.category.slice(0, 14), "category"),

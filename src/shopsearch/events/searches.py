@@ -1,0 +1,83 @@
+"""The search log: one small document per search served (query, result count, the ids shown, the
+experiment arm), in its own data stream beside the events, for analytics and experiments.
+
+Searches are logged from a buffer that a background thread writes once a second in one bulk
+request, so a search never waits for its log line. What the buffer holds when a worker dies (at
+most a second of searches) is lost: it is telemetry the API never acknowledged to anyone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections import deque
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from opensearchpy import OpenSearch
+from opensearchpy.exceptions import OpenSearchException
+
+log = logging.getLogger(__name__)
+MAX_BUFFER = 50_000  # beyond this (the engine down for a while) the oldest lines are dropped
+
+
+class SearchLog:
+    def __init__(self, client: OpenSearch, stream: str, template_file: Path, every_s: float = 1.0) -> None:
+        self.client, self.stream, self.every_s = client, stream, every_s
+        self.template = json.loads(Path(template_file).read_text(encoding="utf-8"))["template"]
+        self._buffer: deque[dict[str, Any]] = deque(maxlen=MAX_BUFFER)
+        self._lock = threading.Lock()
+        self._writer: threading.Thread | None = None
+        self._ready = False
+
+    def record(self, user_id: str | None, query: str, first: int, result: dict[str, Any], arm: str | None = None
+               ) -> None:
+        """Buffer one search served: `first` is the position of the first hit shown (1 on the first page)."""
+        line = {"@timestamp": datetime.now(UTC).isoformat(), "user_id": user_id, "query": " ".join(query.split()).lower(),
+                "profile": result.get("profile"), "results": result.get("total", 0), "first": first,
+                "shown": [hit["id"] for hit in result.get("hits", [])], "arm": arm}
+        self._buffer.append({k: v for k, v in line.items() if v is not None})
+        with self._lock:
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_forever, name="search-log", daemon=True)
+                self._writer.start()
+
+    def flush(self) -> int:
+        """Write what is buffered now; returns how many lines were written (kept for the next try on failure)."""
+        with self._lock:
+            lines = [self._buffer.popleft() for _ in range(len(self._buffer))]
+            try:
+                return self.write(lines)
+            except OpenSearchException as exc:
+                log.warning("search log: %d lines not written yet (%s)", len(lines), exc)
+                self._buffer.extendleft(reversed(lines))
+                return 0
+
+    def write(self, lines: list[dict[str, Any]]) -> int:
+        """Store log lines now, in one bulk request (the demo loads simulated ones this way)."""
+        if not lines:
+            return 0
+        self._ensure()
+        body = [part for line in lines for part in ({"create": {"_index": self.stream}}, line)]
+        self.client.bulk(body=body)
+        return len(lines)
+
+    def total(self) -> int:
+        if not self.client.indices.exists(index=self.stream):
+            return 0
+        self.client.indices.refresh(index=self.stream)
+        return int(self.client.count(index=self.stream)["count"])
+
+    def _ensure(self) -> None:
+        if not self._ready:
+            body = {"index_patterns": [self.stream], "data_stream": {}, "template": self.template, "priority": 200}
+            self.client.indices.put_index_template(name=self.stream, body=body)
+            self._ready = True
+
+    def _write_forever(self) -> None:
+        while True:
+            time.sleep(self.every_s)
+            self.flush()
