@@ -10,9 +10,14 @@ pytestmark = pytest.mark.engine
 
 
 def test_nonsense_finds_nothing_instead_of_the_nearest_vectors(shop) -> None:
+    search(shop["http"], q="chef knife")
+    log = shop["app"].extensions["shopsearch"].searches
+    log.flush()
+    log.client.indices.refresh(index=log.stream)
     result = search(shop["http"], q="asdfghjkl")
     assert result["hits"] == [] and result["total"] == 0
     assert result.get("suggestion") is None and "corrected_to" not in result
+    assert result["popular"] and all(isinstance(q, str) and q != "asdfghjkl" for q in result["popular"])
     assert search(shop["http"], q="asdfghjkl", profile="semantic")["hits"]  # a profile without a floor keeps them
 
 

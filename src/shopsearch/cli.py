@@ -13,6 +13,7 @@ from shopsearch.encoder.commands import model_group
 from shopsearch.engine.commands import engine
 from shopsearch.errors import ShopsearchError
 from shopsearch.events.commands import analytics_command, cf_group, events, profiles
+from shopsearch.experiments.commands import experiment_group
 from shopsearch.indexer.commands import index
 from shopsearch.lab.commands import eval_command, finetune_command, learn_command, tune_command
 from shopsearch.recommend.commands import recs
@@ -61,6 +62,7 @@ cli.add_command(tune_command)
 cli.add_command(learn_command)
 cli.add_command(rules_group)
 cli.add_command(analytics_command)
+cli.add_command(experiment_group)
 cli.add_command(finetune_command)
 
 

@@ -150,6 +150,7 @@ class ApiSettings(BaseModel):
     searches_stream: str = Field(default="shopsearch-searches", pattern=r"^[a-z0-9][a-z0-9_-]*$",
                                  description="The search log (one line per search served), for analytics.")
     searches_template: Path = MAPPINGS_DIR / "searches.json"
+    experiments_index: str = Field(default="shopsearch-experiments", pattern=r"^[a-z0-9][a-z0-9_-]*$")
     cf_index: str = Field(default="shopsearch-bought-together", pattern=r"^[a-z0-9][a-z0-9_-]*$")
     recs_alias: str = Field(default="shopsearch-recs", pattern=r"^[a-z0-9][a-z0-9_-]*$")
     recs_mapping: Path = MAPPINGS_DIR / "recs.json"

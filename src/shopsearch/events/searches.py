@@ -22,6 +22,7 @@ from opensearchpy.exceptions import OpenSearchException
 
 log = logging.getLogger(__name__)
 MAX_BUFFER = 50_000  # beyond this (the engine down for a while) the oldest lines are dropped
+POPULAR_TTL_S = 30.0
 
 
 class SearchLog:
@@ -32,13 +33,15 @@ class SearchLog:
         self._lock = threading.Lock()
         self._writer: threading.Thread | None = None
         self._ready = False
+        self._popular: tuple[float, list[str]] = (-float("inf"), [])
 
-    def record(self, user_id: str | None, query: str, first: int, result: dict[str, Any], arm: str | None = None
-               ) -> None:
-        """Buffer one search served: `first` is the position of the first hit shown (1 on the first page)."""
+    def record(self, user_id: str | None, query: str, first: int, result: dict[str, Any], arm: str | None = None,
+               teams: list[str] | None = None) -> None:
+        """Buffer one search served: `first` is the position of the first hit shown (1 on the first page); under
+        an experiment, `arm` is its name and `teams` the arm that placed each hit shown."""
         line = {"@timestamp": datetime.now(UTC).isoformat(), "user_id": user_id, "query": " ".join(query.split()).lower(),
                 "profile": result.get("profile"), "results": result.get("total", 0), "first": first,
-                "shown": [hit["id"] for hit in result.get("hits", [])], "arm": arm}
+                "shown": [hit["id"] for hit in result.get("hits", [])], "arm": arm, "teams": teams}
         self._buffer.append({k: v for k, v in line.items() if v is not None})
         with self._lock:
             if self._writer is None:
@@ -64,6 +67,21 @@ class SearchLog:
         body = [part for line in lines for part in ({"create": {"_index": self.stream}}, line)]
         self.client.bulk(body=body)
         return len(lines)
+
+    def popular(self, size: int = 5, since: str = "7d") -> list[str]:
+        """The most searched queries that found something lately: what to offer after a search that found
+        nothing and has no spelling to suggest (read at most every 30 s while there are some)."""
+        at, queries = self._popular
+        if queries and time.monotonic() - at < POPULAR_TTL_S:
+            return queries
+        if not self.client.indices.exists(index=self.stream):
+            return []
+        body = {"size": 0, "query": {"bool": {"filter": [{"range": {"@timestamp": {"gte": f"now-{since}"}}},
+                                                          {"range": {"results": {"gt": 0}}}]}},
+                "aggs": {"queries": {"terms": {"field": "query", "size": size}}}}
+        buckets = self.client.search(index=self.stream, body=body)["aggregations"]["queries"]["buckets"]
+        self._popular = (time.monotonic(), [bucket["key"] for bucket in buckets])
+        return self._popular[1]
 
     def total(self) -> int:
         if not self.client.indices.exists(index=self.stream):

@@ -16,6 +16,7 @@ from shopsearch.encoder import TextEncoder
 from shopsearch.events.ingest import EventIngest
 from shopsearch.events.searches import SearchLog
 from shopsearch.events.store import EventStore
+from shopsearch.experiments.store import ExperimentStore
 from shopsearch.recommend.rails import Recommender
 from shopsearch.recommend.store import RecsStore
 from shopsearch.relevance.searcher import searcher_from
@@ -45,7 +46,7 @@ def create_app(settings: Settings | None = None, *, client: OpenSearch | None = 
                               settings.api.cf_index, recs)
     searches = SearchLog(writer, settings.api.searches_stream, settings.api.searches_template)
     app.extensions[EXTENSION] = Services(settings, client, searcher, users_store, events, recommender, Metrics(),
-                                         searches)
+                                         searches, ExperimentStore(client, settings.api.experiments_index))
     for blueprint in (search.bp, users.bp, recommend.bp, ops.bp):
         app.register_api(blueprint)
     app.register_blueprint(web.bp)

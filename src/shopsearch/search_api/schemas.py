@@ -33,6 +33,7 @@ class Hit(Listed):
         default=None, description="Each signal's weighted contribution; they add up to score.")
     rules: list[str] | None = Field(default=None, description="With explain: what query rules did to this hit.")
     variants: list[Variant] | None = Field(default=None, description="The product family's other variants (group_id).")
+    arm: str | None = Field(default=None, description="Under an experiment: the arm (a or b) that placed this hit.")
 
 
 class Product(Listed):
@@ -77,6 +78,9 @@ class SearchResponse(BaseModel):
     model: str | None = Field(default=None, description="With explain: the model that encoded the query.")
     rules: list[str] | None = Field(default=None, description="The ids of the query rules that fired.")
     redirect: str | None = Field(default=None, description="Where a fired rule sends the shopper instead.")
+    experiment: str | None = Field(default=None, description="The experiment this search was interleaved for.")
+    popular: list[str] | None = Field(default=None, description="Nothing found and no spelling to suggest: the"
+                                      " queries most searched lately that found something.")
     suggestion: str | None = Field(default=None, description="When no product has the query's words: the query"
                                    " with its words corrected, if the titles suggest one.")
     corrected_to: str | None = Field(default=None, description="Nothing matched the query, so these hits are the"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from shopsearch.client import get_document
+from shopsearch.experiments.serving import interleaved, takes_part
 from shopsearch.relevance.searcher import SearchRequest
 from shopsearch.search_api import access
 from shopsearch.search_api.errors import error_response
@@ -29,9 +30,16 @@ def search(query: SearchRequest):
     if query.profile is not None and query.profile not in svc.searcher.profiles.names():
         return error_response(400, f"unknown profile {query.profile!r}", parameter="profile",
                               profiles=svc.searcher.profiles.names())
-    result = svc.searcher.search(query)
+    experiment = svc.experiments.running() if takes_part(query) else None
+    if experiment is None:
+        result, teams = svc.searcher.search(query), None
+    else:
+        result, teams = interleaved(svc.searcher, query, experiment)
+    if not result["total"] and not result.get("suggestion") and not result.get("redirect"):
+        result["popular"] = svc.searches.popular()  # nothing found and no spelling to offer: what others found
     if query.q.strip():
-        svc.searches.record(query.user_id, query.q, (query.page - 1) * query.size + 1, result)
+        svc.searches.record(query.user_id, query.q, (query.page - 1) * query.size + 1, result,
+                            experiment.name if experiment else None, teams)
     return result
 
 

@@ -10,6 +10,7 @@ from opensearchpy import OpenSearch
 from shopsearch.config import Settings
 from shopsearch.events.ingest import EventIngest
 from shopsearch.events.searches import SearchLog
+from shopsearch.experiments.store import ExperimentStore
 from shopsearch.recommend.rails import Recommender
 from shopsearch.relevance.searcher import Searcher
 from shopsearch.search_api.metrics import Metrics
@@ -28,6 +29,7 @@ class Services:
     recommender: Recommender
     metrics: Metrics
     searches: SearchLog
+    experiments: ExperimentStore
 
 
 def services() -> Services:

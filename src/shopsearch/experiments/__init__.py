@@ -1,0 +1,1 @@
+"""Online experiments: team-draft interleaving of two relevance profiles, judged by shoppers' clicks."""

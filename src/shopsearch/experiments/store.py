@@ -1,0 +1,108 @@
+"""The experiment that is running (one at a time), in a small OpenSearch index so that every API worker
+sees a start or stop within seconds, and its report from the search log and the click events."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from opensearchpy import OpenSearch, helpers
+from pydantic import BaseModel, Field
+
+from shopsearch.errors import LifecycleError
+from shopsearch.experiments.interleave import Outcome, credit
+
+CURRENT = "current"  # the document id of the latest experiment
+CLICK_WINDOW = timedelta(minutes=30)  # a click counts for the search its shopper made this long before it
+
+
+class Experiment(BaseModel):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    a: str = Field(description="Relevance profile of arm a.")
+    b: str = Field(description="Relevance profile of arm b.")
+    started_at: datetime
+    stopped_at: datetime | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.stopped_at is None
+
+
+class ExperimentStore:
+    def __init__(self, client: OpenSearch, index: str, cache_s: float = 5.0) -> None:
+        self.client, self.index, self.cache_s = client, index, cache_s
+        self._cached: tuple[float, Experiment | None] = (-float("inf"), None)
+
+    def latest(self) -> Experiment | None:
+        found = self.client.get(index=self.index, id=CURRENT, ignore=404)
+        return Experiment.model_validate(found["_source"]) if found.get("found") else None
+
+    def running(self) -> Experiment | None:
+        """The running experiment, read at most every `cache_s` seconds (the search path asks on every search)."""
+        at, experiment = self._cached
+        if time.monotonic() - at >= self.cache_s:
+            latest = self.latest() if self.client.indices.exists(index=self.index) else None
+            experiment = latest if latest and latest.running else None
+            self._cached = (time.monotonic(), experiment)
+        return experiment
+
+    def start(self, name: str, a: str, b: str) -> Experiment:
+        current = self.latest() if self.client.indices.exists(index=self.index) else None
+        if current and current.running:
+            raise LifecycleError(f"experiment {current.name!r} is running; stop it first")
+        experiment = Experiment(name=name, a=a, b=b, started_at=datetime.now(UTC))
+        self._save(experiment)
+        return experiment
+
+    def stop(self) -> Experiment:
+        current = self.latest() if self.client.indices.exists(index=self.index) else None
+        if not current or not current.running:
+            raise LifecycleError("no experiment is running")
+        stopped = current.model_copy(update={"stopped_at": datetime.now(UTC)})
+        self._save(stopped)
+        return stopped
+
+    def _save(self, experiment: Experiment) -> None:
+        self.client.index(index=self.index, id=CURRENT, body=experiment.model_dump(mode="json"), refresh=True)
+        self._cached = (-float("inf"), None)
+
+
+def report(client: OpenSearch, experiment: Experiment, searches: str, events: str) -> dict[str, Any]:
+    """Each interleaved search of the experiment credited from its shopper's clicks, and the verdict."""
+    since = {"range": {"@timestamp": {"gte": experiment.started_at.isoformat()}}}
+    clicks: dict[tuple[str, str], list[tuple[datetime, str]]] = defaultdict(list)
+    for hit in _scan(client, events, [since, {"term": {"type": "click"}}, {"exists": {"field": "query"}}]):
+        event = hit["_source"]
+        clicks[(event["user_id"], _fold(event["query"]))].append((_when(event), event["product_id"]))
+    impressions, wins = 0, {"a": 0, "b": 0}
+    for hit in _scan(client, searches, [since, {"term": {"arm": experiment.name}}]):
+        line = hit["_source"]
+        shown_at = _when(line)
+        clicked = {doc for ts, doc in clicks.get((line.get("user_id"), _fold(line["query"])), [])
+                   if shown_at <= ts <= shown_at + CLICK_WINDOW}
+        impressions += 1
+        if team := credit(dict(zip(line.get("shown", []), line.get("teams", []))), clicked):
+            wins[team] += 1
+    outcome = Outcome(impressions, wins["a"], wins["b"])
+    winner = outcome.winner()
+    return {"experiment": experiment.name, "a": experiment.a, "b": experiment.b, "running": experiment.running,
+            "impressions": impressions, "wins_a": wins["a"], "wins_b": wins["b"],
+            "ties": impressions - wins["a"] - wins["b"], "share_a": round(outcome.share_a, 4),
+            "p_value": outcome.p_value, "winner": {"a": experiment.a, "b": experiment.b}.get(winner or "")}
+
+
+def _scan(client: OpenSearch, index: str, clauses: list[dict[str, Any]]):  # noqa: ANN202 (hits)
+    if not client.indices.exists(index=index):
+        return
+    client.indices.refresh(index=index)
+    yield from helpers.scan(client, index=index, query={"query": {"bool": {"filter": clauses}}}, size=2000)
+
+
+def _when(source: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(source["@timestamp"])
+
+
+def _fold(query: str) -> str:
+    return " ".join(query.split()).lower()
