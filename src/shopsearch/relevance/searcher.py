@@ -223,16 +223,7 @@ class Searcher:
     def _blended(self, request: SearchRequest, profile: RelevanceProfile, q: str, vector: np.ndarray | None,
                  clauses: list[dict[str, Any]], fired: list[rules.Rule]) -> dict[str, Any]:
         candidates, context, (total, facet_counts) = self._retrieve(request, profile, q, vector, clauses)
-        scores, parts = blend(profile, candidates, context)
-        if boosted := rules.boosts(fired, candidates.ids, candidates.sources):
-            scores = scores + np.sum(list(boosted.values()), axis=0)
-            parts.update(boosted)
-        if request.explain:
-            parts.update(contributions(profile, candidates, context))
-        if profile.spec.diversity > 0:  # MMR over everything up to this page
-            order = mmr(scores, candidates.vectors, profile.spec.diversity, request.page * request.size)
-        else:
-            order = sorted(range(len(scores)), key=lambda i: (-scores[i], candidates.ids[i]))
+        scores, parts, order = _ranked(request, profile, candidates, context, fired)
         folded: dict[int, list[int]] = {}
         if request.collapse:
             order, folded = variants.collapse(order, [variants.group_of(s) for s in candidates.sources])
@@ -249,11 +240,11 @@ class Searcher:
             i = at.get(doc_id)
             if i is None:  # pinned from outside the candidates, or past them: no blended score
                 hits.append(_hit(outside[doc_id], doc_id, None, {} if request.explain else None, notes.get(doc_id)))
-            else:
-                explain = {name: float(v[i]) for name, v in parts.items()} if request.explain else None
-                hits.append(_hit(candidates.sources[i], doc_id, scores[i], explain, notes.get(doc_id)))
-                if i in folded:
-                    hits[-1]["variants"] = [variants.card(candidates.ids[j], candidates.sources[j]) for j in folded[i]]
+                continue
+            explain = {name: float(v[i]) for name, v in parts.items()} if request.explain else None
+            hits.append(_hit(candidates.sources[i], doc_id, scores[i], explain, notes.get(doc_id)))
+            if i in folded:
+                hits[-1]["variants"] = [variants.card(candidates.ids[j], candidates.sources[j]) for j in folded[i]]
         total -= sum(len(members) for members in folded.values())  # a family counts once, like its card
         result = _response(request, profile, total + uncounted, facet_counts, hits,
                            personalized=context.user_vector is not None)
@@ -392,6 +383,20 @@ def searcher_from(settings: Settings, client: OpenSearch | None = None, encoder:
 def _weights(model_id: str) -> str:
     """The content-hash part of a model id: the name part may differ between copies, the weights may not."""
     return model_id.rpartition("@")[2]
+
+
+def _ranked(request: SearchRequest, profile: RelevanceProfile, candidates: Candidates, context: Context,
+            fired: list[rules.Rule]) -> tuple[np.ndarray, dict[str, np.ndarray], list[int]]:
+    """The blended scores (with the rules' boosts), their parts, and the candidates' order by them."""
+    scores, parts = blend(profile, candidates, context)
+    if boosted := rules.boosts(fired, candidates.ids, candidates.sources):
+        scores = scores + np.sum(list(boosted.values()), axis=0)
+        parts.update(boosted)
+    if request.explain:
+        parts.update(contributions(profile, candidates, context))
+    if profile.spec.diversity > 0:  # MMR over everything up to this page
+        return scores, parts, mmr(scores, candidates.vectors, profile.spec.diversity, request.page * request.size)
+    return scores, parts, sorted(range(len(scores)), key=lambda i: (-scores[i], candidates.ids[i]))
 
 
 def blend(profile: RelevanceProfile, candidates: Candidates, context: Context) -> tuple[np.ndarray, dict]:
