@@ -28,13 +28,26 @@ def free_engine_port(nodes: int = 1, exclude: tuple[int, ...] = ()) -> int:
     raise RuntimeError(f"no free port block in {TEST_PORTS}")
 
 
+KINDS = {  # tests/<folder>: the markers its tests get (unit tests get none and may not use the engine)
+    "live": ("engine",),
+    "browser": ("engine", "browser"),
+}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With a cluster of the user's own configured, start no local nodes at all."""
-    if os.environ.get("SHOPSEARCH_OPENSEARCH_URL"):
-        keep_off = pytest.mark.skip(reason="SHOPSEARCH_OPENSEARCH_URL is set: no local nodes are started")
-        for item in items:
-            if "local_engine" in item.keywords:
-                item.add_marker(keep_off)
+    """Markers by folder (tests/unit, tests/live, tests/browser); a unit test that asks for the engine is an
+    error, so `./run test-fast` never needs Java. With a cluster of the user's own configured, start no
+    local nodes at all."""
+    keep_off = pytest.mark.skip(reason="SHOPSEARCH_OPENSEARCH_URL is set: no local nodes are started")
+    for item in items:
+        kind = item.path.parent.name
+        if kind == "unit" and "opensearch_url" in getattr(item, "fixturenames", ()):
+            raise pytest.UsageError(f"{item.nodeid}: a unit test uses the engine; move it to tests/live")
+        for marker in KINDS.get(kind, ()):
+            if marker not in item.keywords and "local_engine" not in item.keywords:
+                item.add_marker(marker)
+        if os.environ.get("SHOPSEARCH_OPENSEARCH_URL") and "local_engine" in item.keywords:
+            item.add_marker(keep_off)
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
 from shopsearch.access import tokens
-from tests.test_access_live import SECRET, guarded  # noqa: F401 (the fixture)
+from tests.live.test_access_live import SECRET, guarded  # noqa: F401 (the fixture)
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow]
 CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.response_schema_conformance,

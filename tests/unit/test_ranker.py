@@ -1,4 +1,4 @@
-"""The learned ranker: text terms, candidate features, the coverage and ltr signals, and `learn` on a real node."""
+"""The learned ranker without the engine: text terms, candidate features, the coverage and ltr signals."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shopsearch.errors import ConfigError, VectorSpaceMismatch
+from shopsearch.errors import ConfigError
 from shopsearch.lab import ltr
 from shopsearch.lab.judgments import Judgments
 from shopsearch.plugins.base import Candidates, Context
@@ -29,6 +29,7 @@ def test_terms_spell_sizes_and_units_one_way(raw: str, expected: tuple[str, ...]
     assert text.terms(raw) == expected
 
 
+
 def test_measures_coverage_and_phrase() -> None:
     query = text.terms("3/4 in copper pipe")
     title = text.terms("Everbilt 3/4 in. x 10 ft. Copper Pipe")
@@ -37,6 +38,7 @@ def test_measures_coverage_and_phrase() -> None:
     assert text.contains_phrase(text.terms("copper pipe"), title)
     assert not text.contains_phrase(text.terms("pipe copper"), title)
     assert text.content_terms(text.terms("the")) == ("the",)
+
 
 
 def test_fuzzy_coverage_forgives_typos_and_split_words() -> None:
@@ -48,6 +50,7 @@ def test_fuzzy_coverage_forgives_typos_and_split_words() -> None:
     assert text.fuzzy_coverage((), title) == 0.0
 
 
+
 @given(st.text(max_size=80), st.text(max_size=80))
 def test_text_measures_never_fail_and_stay_in_range(query: str, title: str) -> None:
     asked, have = text.terms(query), text.terms(title)
@@ -57,12 +60,14 @@ def test_text_measures_never_fail_and_stay_in_range(query: str, title: str) -> N
     assert all(0.0 <= v <= 1.0 for v in text.similarity(query, title))
 
 
+
 def _candidates(titles: list[str], bm25: list[float], knn_rank: list[int], brand: list[str] | None = None) -> Candidates:
     n = len(titles)
     vectors = np.eye(n, 4)[:, :4] if n <= 4 else np.ones((n, 4)) / 2
     sources = [{"title": t, **({"brand": brand[i]} if brand else {})} for i, t in enumerate(titles)]
     return Candidates(ids=[f"P{i}" for i in range(n)], sources=sources, vectors=vectors, bm25=np.array(bm25),
                       bm25_rank=np.array([i + 1 if b else 0 for i, b in enumerate(bm25)]), knn_rank=np.array(knn_rank))
+
 
 
 def test_features_one_row_per_candidate_with_missing_as_nan() -> None:
@@ -84,6 +89,7 @@ def test_features_one_row_per_candidate_with_missing_as_nan() -> None:
     assert features.extract(_candidates([], [], []), context).shape == (0, len(features.FEATURES))
 
 
+
 def test_coverage_signal_counts_the_query_words_in_title_brand_and_category() -> None:
     candidates = _candidates(["Cordless drill", "Hammer"], [1.0, 1.0], [0, 0], brand=["Makita", "Estwing"])
     signal = CoverageSignal(CoverageParams(weight=1.0))
@@ -91,6 +97,7 @@ def test_coverage_signal_counts_the_query_words_in_title_brand_and_category() ->
     assert signal.values(candidates, Context(None, None, query="")) is None
     title_only = CoverageSignal(CoverageParams(weight=1.0, fields=["title"], fuzzy=False))
     assert title_only.values(candidates, Context(None, None, query="makita drill")).tolist() == [0.5, 0.0]
+
 
 
 def _toy_ranker(tmp_path: Path) -> tuple[Path, Judgments, dict[str, ltr.QueryRows]]:
@@ -110,6 +117,7 @@ def _toy_ranker(tmp_path: Path) -> tuple[Path, Judgments, dict[str, ltr.QueryRow
     return ltr.save(booster, tmp_path / "toy.lgb.txt"), judged, rows
 
 
+
 def test_ranker_trains_loads_as_a_signal_and_explains_by_feature(tmp_path: Path) -> None:
     model, _, _ = _toy_ranker(tmp_path)
     (tmp_path / "learned.yaml").write_text("fields: {title: 1}\nsignals:\n  ltr: {weight: 2.0, model: toy.lgb.txt}\n")
@@ -124,6 +132,7 @@ def test_ranker_trains_loads_as_a_signal_and_explains_by_feature(tmp_path: Path)
     assert signal.values(candidates, Context(None, None, query="")) is None
 
 
+
 @pytest.mark.parametrize(("model_text", "message"), [
     (None, "no ranker model at"),
     ("not a model", "is not a LightGBM model"),
@@ -136,6 +145,7 @@ def test_a_broken_ranker_model_fails_at_profile_load(tmp_path: Path, model_text:
         load_profile(tmp_path / "p.yaml")
 
 
+
 def test_a_ranker_of_other_features_is_refused(tmp_path: Path) -> None:
     model, _, _ = _toy_ranker(tmp_path)
     model.write_text(model.read_text().replace("feature_names=bm25 ", "feature_names=old_bm25 "))
@@ -143,51 +153,3 @@ def test_a_ranker_of_other_features_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="trained on other features"):
         load_profile(tmp_path / "p.yaml")
 
-
-@pytest.mark.engine
-def test_learn_writes_profiles_that_serve_and_beat_nothing_by_luck(shop, tmp_path: Path) -> None:
-    from shopsearch.lab.learn import learn
-
-    searcher = shop["app"].extensions["shopsearch"].searcher
-    judged = Judgments()
-    wanted = {"chef knife": "K0", "paring knife": "K1", "bread knife": "K2", "cast iron skillet": "C0",
-              "frying pan": "C1", "dutch oven": "C2", "running shoes": "R0", "tent": "T0", "headlamp": "T2",
-              "earbuds": "H1", "noise cancelling headphones": "H0", "stock pot": "C4", "wok": "C5",
-              "santoku": "K3", "knife block": "K4", "boning knife": "K5", "sleeping bag": "T1", "saucepan": "C3"}
-    for query, product in wanted.items():
-        judged.queries[query] = query
-        judged.add(query, product, 2)
-    result = learn(searcher, judged, base="default", name="learned-test", held_out=0.3)
-    profiles = shop["profiles"]
-    assert (profiles / "learned-test.yaml").is_file() and (profiles / "learned-test.lgb.txt").is_file()
-    assert result.profiles == ["bm25", "default", "learned-test-linear", "learned-test"]
-    assert set(result.train).isdisjoint(result.held_out) and len(result.held_out) >= 1
-    assert all(0 <= result.report["scores"][p]["ndcg@10"] <= 1 for p in result.profiles)
-    page = shop["http"].get("/search?q=chef+knife&profile=learned-test&explain=true").get_json()
-    assert page["hits"] and any(key.startswith("ltr.") for key in page["hits"][0]["explain"])
-
-
-@pytest.mark.engine
-def test_queries_are_never_compared_with_vectors_of_another_model(shop) -> None:
-    searcher = shop["app"].extensions["shopsearch"].searcher
-    searcher.check_vector_space()  # the shop's own encoder: fine
-    real, loader = searcher.encoder, searcher.load_model
-
-    class OtherModel:
-        model_id, dimension = "other-model@0123456789abcdef", real.dimension
-
-    try:
-        searcher.encoder, searcher.load_model, searcher._space_checked_at = OtherModel(), None, -1e9
-        with pytest.raises(VectorSpaceMismatch, match="holds vectors of .* but queries are encoded with other-model"):
-            searcher.check_vector_space()
-        searcher.load_model = lambda meta: pytest.fail("a refusal is remembered until the next check")
-        with pytest.raises(VectorSpaceMismatch):
-            searcher.check_vector_space()
-        searcher.load_model, searcher._space_checked_at = lambda meta: OtherModel(), -1e9  # now another model
-        with pytest.raises(VectorSpaceMismatch, match="now holds other-model"):
-            searcher.check_vector_space()
-        searcher.load_model, searcher._space_checked_at = loader, -1e9  # the index's _meta says where: switch
-        searcher.check_vector_space()
-        assert searcher.encoder.model_id.endswith(real.model_id.rpartition("@")[2]) and searcher.encoder is not real
-    finally:
-        searcher.encoder, searcher.load_model, searcher._space_checked_at = real, loader, -1e9

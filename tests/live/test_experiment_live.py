@@ -20,7 +20,7 @@ from shopsearch.search_api.app import create_app
 
 pytestmark = pytest.mark.engine
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "var" / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
 INTENTS = {"knife": "K", "chef knife": "K", "kitchen knife": "K", "running shoes": "R", "shoes for running": "R",
            "headphones": "H", "noise cancelling headphones": "H", "tent": "T", "camping gear": "T",
            "frying pan": "C", "cookware": "C"}  # query -> the id prefix of the products it wants

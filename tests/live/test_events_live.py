@@ -146,7 +146,7 @@ def test_bought_together_recovers_planted_co_purchases(shop) -> None:
 
 def test_for_you_beats_popularity_offline(os_settings, client, minilm_encoder, tmp_path: Path) -> None:
     """Simulated users over 600 sample products; each user's last purchase hidden."""
-    catalog = Path(__file__).resolve().parents[1] / "data" / "sample_catalog.jsonl"
+    catalog = Path(__file__).resolve().parents[2] / "data" / "sample_catalog.jsonl"
     lines = catalog.read_text(encoding="utf-8").splitlines()[:600]
     path = tmp_path / "catalog.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.test_search_api_live import ids, search
+from tests.live.test_search_api_live import ids, search
 
 pytestmark = pytest.mark.engine
 

@@ -1,4 +1,4 @@
-"""The relevance lab: judgment parsers, metric wiring, evaluation and tuning through the real search path."""
+"""The relevance lab without the engine: judgment parsers, metric wiring, plots, click-log judgments, training pieces."""
 
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ import pytest
 from ranx import Qrels, Run, evaluate
 
 from shopsearch.lab import tune
-from shopsearch.lab.evaluate import report, run_profile, table, write_outputs
 from shopsearch.lab.judgments import ESCI_GRADES, JudgmentError, Judgments, load_csv, load_trec
-from shopsearch.relevance.profile import load_profile
 
 
 def test_csv_judgments_with_users(tmp_path: Path) -> None:
@@ -22,6 +20,7 @@ def test_csv_judgments_with_users(tmp_path: Path) -> None:
     assert judged.queries == {"chef knife": "chef knife", "kitchen|knife-fan": "kitchen"}
     assert judged.qrels == {"chef knife": {"K0": 3, "K1": 1}, "kitchen|knife-fan": {"K0": 2}}
     assert judged.users == {"kitchen|knife-fan": "knife-fan"}
+
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -37,10 +36,12 @@ def test_csv_errors_name_the_line(tmp_path: Path, text: str, message: str) -> No
         load_csv(path)
 
 
+
 def test_any_whole_number_grade_scale(tmp_path: Path) -> None:
     path = tmp_path / "fine.csv"
     path.write_text("query,product_id,grade\ndrill,A,10\ndrill,B,7\ndrill,C,0\n")
     assert load_csv(path).qrels == {"drill": {"A": 10, "B": 7, "C": 0}}
+
 
 
 def test_esci_labels_map_to_grades(tmp_path: Path) -> None:
@@ -50,6 +51,7 @@ def test_esci_labels_map_to_grades(tmp_path: Path) -> None:
         load_csv(path, ESCI_GRADES, "esci_label")
     path.write_text("query,product_id,esci_label\nshoe,A,E\nshoe,B,S\nshoe,C,I\n")
     assert load_csv(path, ESCI_GRADES, "esci_label").qrels == {"shoe": {"A": 3, "B": 2, "C": 0}}
+
 
 
 def test_trec_qrels_and_queries(tmp_path: Path) -> None:
@@ -65,6 +67,7 @@ def test_trec_qrels_and_queries(tmp_path: Path) -> None:
         load_trec(qrels, queries)
 
 
+
 def test_ndcg_wiring_matches_a_hand_computation() -> None:
     # Ranking [b, a] with grades a=3, b=1; ranx's ndcg uses linear gains:
     # DCG = 1/log2(2) + 3/log2(3), ideal = 3/log2(2) + 1/log2(3).
@@ -72,33 +75,6 @@ def test_ndcg_wiring_matches_a_hand_computation() -> None:
     score = evaluate(Qrels({"q": {"a": 3, "b": 1}}), Run({"q": {"b": 2.0, "a": 1.0}}), "ndcg@10")
     assert score == pytest.approx(expected)
 
-
-@pytest.mark.engine
-def test_eval_and_tune_through_the_search_path(shop, tmp_path: Path) -> None:
-    searcher = shop["app"].extensions["shopsearch"].searcher
-    judged = Judgments()
-    for query, graded in {"chef knife": {"K0": 3, "K1": 1, "K3": 1}, "frying pan": {"C1": 3, "C0": 1},
-                          "running shoes": {"R0": 3, "R1": 3, "R2": 3, "R4": 3, "R3": 2},
-                          "tent": {"T0": 3}, "earbuds": {"H1": 3, "H0": 1}, "菜刀": {"Z2": 3}}.items():
-        judged.queries[query] = query
-        for product, grade in graded.items():
-            judged.add(query, product, grade)
-    runs = [run_profile(searcher, judged, name, depth=20) for name in ("default", "bm25")]
-    result = report(judged, runs)
-    assert set(result["scores"]) == {"default", "bm25"} and result["queries"] == 6
-    assert all(0 < result["scores"]["default"][m] <= 1 for m in result["metrics"])
-    assert "*" in table(result) and "bm25" in result["p_values"]["default"]
-    write_outputs(tmp_path / "out", runs, result)
-    assert (tmp_path / "out" / "default.trec").read_text().startswith("chef knife Q0 K0 1 ")
-
-    features = tune.collect(searcher, judged, "default")
-    start = {s.name: s.weight for s in searcher.profiles.get("default").signals}
-    qids = list(judged.queries)
-    learned = tune.coordinate_ascent(judged, features, qids, start, rounds=2)
-    assert tune.ndcg(judged, features, qids, learned) >= tune.ndcg(judged, features, qids, start)
-    out = tmp_path / "tuned.yaml"
-    tune.write_profile(searcher.profiles.get("default"), learned, out, "tuned in a test")
-    assert {s.name: s.weight for s in load_profile(out).signals} == {k: round(v, 4) for k, v in learned.items()}
 
 
 def test_pairs_file_errors_name_the_line(tmp_path: Path) -> None:
@@ -113,6 +89,7 @@ def test_pairs_file_errors_name_the_line(tmp_path: Path) -> None:
         load_pairs(path)
 
 
+
 def test_click_log_pairs_need_a_query() -> None:
     from shopsearch.events.model import Event
     from shopsearch.lab.finetune import pairs_from_events
@@ -121,6 +98,7 @@ def test_click_log_pairs_need_a_query() -> None:
               Event(user_id="u", type="view", product_id="K1", query="knife"),
               Event(user_id="u", type="purchase", product_id="K2")]
     assert pairs_from_events(events) == [("knife", "K0")]
+
 
 
 def test_training_on_a_tiny_bert_writes_a_usable_model(tiny_bert_dir: Path, tmp_path: Path) -> None:
@@ -138,19 +116,6 @@ def test_training_on_a_tiny_bert_writes_a_usable_model(tiny_bert_dir: Path, tmp_
     assert Encoder(tmp_path / "model", max_length=64).encode_documents(["red thing"]).shape == (1, 32)
 
 
-@pytest.mark.engine
-def test_finetune_command_path_on_the_shop(shop, tmp_path: Path) -> None:
-    from shopsearch.lab.finetune import run
-
-    pairs = tmp_path / "pairs.csv"
-    rows = [("cutting vegetables", "K0"), ("slicing bread", "K2"), ("frying eggs", "C1"), ("searing steak", "C0"),
-            ("jogging", "R0"), ("marathon training", "R1"), ("camping trip", "T0"), ("sleeping outdoors", "T1"),
-            ("quiet flights", "H0"), ("gym music", "H1"), ("green tea", "Z1"), ("chinese cleaver", "Z2")]
-    pairs.write_text("query,product_id\n" + "".join(f"{q},{p}\n" for q, p in rows))
-    summary = run(shop["settings"], pairs, out=tmp_path / "model", batch_size=4)
-    assert "training pairs" in summary and "NDCG@10" in summary
-    assert {"config.json", "tokenizer.json", "README.md", "loss.png"} <= {p.name for p in (tmp_path / "model").iterdir()}
-
 
 def test_plots_are_written(tmp_path: Path) -> None:
     import numpy as np
@@ -163,6 +128,7 @@ def test_plots_are_written(tmp_path: Path) -> None:
     metric_chart({"a": scores, "b": scores[::-1] * 0.5}, "ndcg@10", tmp_path / "m.png")
     delta_chart(["q1", "q2", "q3", "q4"], scores, scores[::-1], ("a", "b"), "ndcg@10", tmp_path / "d.png")
     assert (tmp_path / "m.png").stat().st_size > 1000 and (tmp_path / "d.png").stat().st_size > 1000
+
 
 
 def test_click_log_judgments_weight_by_inverse_propensity() -> None:
@@ -178,6 +144,7 @@ def test_click_log_judgments_weight_by_inverse_propensity() -> None:
               Event(user_id="v", type="click", product_id="A", query="knife", position=9)]     # + 1 / (1/3) = 3
     judged = judgments_from_clicks(events)
     assert judged.qrels == {"knife": {"A": 3, "B": 3, "C": 1}}
+
 
 
 def test_adam_fit_learns_which_signal_orders_the_grades() -> None:
@@ -200,6 +167,7 @@ def test_adam_fit_learns_which_signal_orders_the_grades() -> None:
     assert tune.ndcg(judged, features, qids, fitted) > tune.ndcg(judged, features, qids, start)
 
 
+
 def test_graded_examples_and_the_rerank_score() -> None:
     from shopsearch.lab.finetune import Example, Mined, examples_from, rerank_ndcg
 
@@ -214,6 +182,7 @@ def test_graded_examples_and_the_rerank_score() -> None:
     assert rerank_ndcg(lambda batch: np.array([backwards[t] for t in batch], dtype=float), mined, texts) < 0.7
 
 
+
 def test_hard_negatives_weigh_in_and_a_bad_epoch_is_not_kept(tiny_bert_dir: Path, tmp_path: Path) -> None:
     from shopsearch.lab.finetune import Example, train
 
@@ -225,22 +194,3 @@ def test_hard_negatives_weigh_in_and_a_bad_epoch_is_not_kept(tiny_bert_dir: Path
     assert run.epoch_scores == [0.5, 0.4] and run.best_epoch == 1  # stopped after one epoch without gain
     assert (tmp_path / "m" / "config.json").is_file() and (tmp_path / "m" / "tokenizer.json").is_file()
 
-
-@pytest.mark.engine
-def test_finetune_on_judgments_mines_negatives_and_keeps_the_best_epoch(shop, tmp_path: Path) -> None:
-    from shopsearch.lab.finetune import mine, run_judged
-
-    searcher = shop["app"].extensions["shopsearch"].searcher
-    judged = Judgments()
-    for query, graded in {"chef knife": {"K0": 2, "K2": 0}, "frying pan": {"C1": 2}, "running shoes": {"R0": 2},
-                          "tent": {"T0": 2}, "earbuds": {"H1": 2}, "headphones": {"H0": 2, "H2": 1},
-                          "skillet": {"C0": 2}, "dutch oven": {"C2": 2}, "bread knife": {"K2": 2}}.items():
-        judged.queries[query] = query
-        for product, grade in graded.items():
-            judged.add(query, product, grade)
-    [knife] = mine(searcher, judged, ["chef knife"], per_query=2, skip=3)
-    assert knife.negatives[0] == "K2" and "K0" not in knife.negatives and len(knife.negatives) == 2
-    summary = run_judged(shop["settings"], judged, out=tmp_path / "model", epochs=2, batch_size=4, held_out=0.2,
-                         validation_queries=5)
-    assert "graded examples" in summary and "kept epoch" in summary
-    assert "NDCG@10" in (tmp_path / "model" / "README.md").read_text()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_search_api_live import ids, search
+from tests.live.test_search_api_live import ids, search
 
 pytestmark = pytest.mark.engine
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from shopsearch.indexer import lifecycle, synonyms
-from tests.test_search_api_live import ids, search
+from tests.live.test_search_api_live import ids, search
 
 pytestmark = pytest.mark.engine
 

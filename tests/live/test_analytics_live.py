@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from shopsearch.cli import cli
 from shopsearch.events import analytics
-from tests.test_search_api_live import search
+from tests.live.test_search_api_live import search
 
 pytestmark = pytest.mark.engine
 
