@@ -59,6 +59,8 @@ CALLS = [  # (method, path, body, the least role that may)
     ("GET", "/users/u-any/profile", None, "admin"),
     ("GET", "/metrics", None, "admin"),
     ("DELETE", "/users/u-gone", None, "admin"),
+    ("GET", "/search?q=knife&rules=false", None, "admin"),
+    ("GET", "/admin/analytics", None, "admin"),
 ]
 
 

@@ -46,6 +46,7 @@ def test_where_matches_a_category_and_what_is_below_it() -> None:
     ("rules: [{id: a, when: {contains: [x]}, then: {pin: [{id: P1, position: 0}]}}]", "rules.0.then.pin.0.position"),
     ("rules: [{id: a, when: {contains: [x]}, then: {redirect: 'not a url'}}]", "rules.0.then.redirect"),
     ("rules: [{id: a, when: {contains: [x]}, then: {boost: [{where: {}, by: 1}]}}]", "rules.0.then.boost.0.where"),
+    ("rules: [{id: a, when: {contains: [x]}, then: {bury: [{brand: null}]}}]", "rules.0.then.bury.0"),
 ])
 def test_a_bad_rule_is_refused_naming_the_file_and_key(tmp_path: Path, text: str, key: str) -> None:
     path = _write(tmp_path, "bad.yaml", text)
@@ -103,3 +104,10 @@ def test_rules_cli_lists_and_tests_rules(tmp_path: Path) -> None:
     fired = CliRunner().invoke(cli, ["rules", "test", "Chef Knife"], env=env)
     assert json.loads(fired.output) == [{"id": "knives", "description": "", "then": {"hide": ["K1"]}}]
     assert json.loads(CliRunner().invoke(cli, ["rules", "test", "pan"], env=env).output) == []
+
+
+def test_an_unreadable_edit_keeps_the_previous_rules(tmp_path: Path) -> None:
+    path = _write(tmp_path, "r.yaml", "rules: [{id: a, when: {contains: [x]}, then: {hide: [P1]}}]")
+    rule_set = RuleSet(tmp_path)
+    path.write_bytes(b"rules: [{id: a, description: caf\xe9, when: {contains: [x]}, then: {hide: [P1]}}]")
+    assert [r.id for r in rule_set.firing("x", None, None)] == ["a"]

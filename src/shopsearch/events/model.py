@@ -27,6 +27,12 @@ class Event(BaseModel):
     position: int | None = Field(default=None, ge=0, le=10_000)
     session_id: str | None = Field(default=None, max_length=256)
 
+    @field_validator("query")
+    @classmethod
+    def _folded(cls, value: str | None) -> str | None:
+        """Lower case, spaces folded: as the search log keeps queries, so clicks and searches meet."""
+        return " ".join(value.split()).lower() if value is not None else None
+
     @field_validator("ts")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:

@@ -21,7 +21,8 @@ from opensearchpy import OpenSearch
 from opensearchpy.exceptions import OpenSearchException
 
 log = logging.getLogger(__name__)
-MAX_BUFFER = 50_000  # beyond this (the engine down for a while) the oldest lines are dropped
+MAX_BUFFER = 50_000  # lines held while the engine is away; past it, lines are dropped
+CHUNK = 2_000  # lines per bulk request
 POPULAR_TTL_S = 30.0
 
 
@@ -42,22 +43,35 @@ class SearchLog:
         line = {"@timestamp": datetime.now(UTC).isoformat(), "user_id": user_id, "query": " ".join(query.split()).lower(),
                 "profile": result.get("profile"), "results": result.get("total", 0), "first": first,
                 "shown": [hit["id"] for hit in result.get("hits", [])], "arm": arm, "teams": teams}
-        self._buffer.append({k: v for k, v in line.items() if v is not None})
-        with self._lock:
-            if self._writer is None:
-                self._writer = threading.Thread(target=self._write_forever, name="search-log", daemon=True)
-                self._writer.start()
+        self._buffer.append({k: v for k, v in line.items() if v is not None})  # a deque append: thread-safe
+        if self._writer is None:
+            with self._lock:
+                if self._writer is None:
+                    self._writer = threading.Thread(target=self._write_forever, name="search-log", daemon=True)
+                    self._writer.start()
 
     def flush(self) -> int:
-        """Write what is buffered now; returns how many lines were written (kept for the next try on failure)."""
-        with self._lock:
-            lines = [self._buffer.popleft() for _ in range(len(self._buffer))]
+        """Write what is buffered now, in chunks, never holding up a search; returns how many lines were
+        written. A chunk the engine did not take goes back to the buffer for the next try."""
+        written = 0
+        while lines := self._take(CHUNK):
             try:
-                return self.write(lines)
+                written += self.write(lines)
             except OpenSearchException as exc:
-                log.warning("search log: %d lines not written yet (%s)", len(lines), exc)
+                log.warning("search log: %d lines not written yet (%s)", len(self._buffer) + len(lines), exc)
                 self._buffer.extendleft(reversed(lines))
-                return 0
+                break
+        return written
+
+    def _take(self, count: int) -> list[dict[str, Any]]:
+        """Up to `count` lines off the buffer (another flush may be taking lines at the same time)."""
+        lines: list[dict[str, Any]] = []
+        while len(lines) < count:
+            try:
+                lines.append(self._buffer.popleft())
+            except IndexError:
+                break
+        return lines
 
     def write(self, lines: list[dict[str, Any]]) -> int:
         """Store log lines now, in one bulk request (the demo loads simulated ones this way)."""
@@ -65,8 +79,11 @@ class SearchLog:
             return 0
         self._ensure()
         body = [part for line in lines for part in ({"create": {"_index": self.stream}}, line)]
-        self.client.bulk(body=body)
-        return len(lines)
+        result = self.client.bulk(body=body)
+        refused = sum("error" in item["create"] for item in result["items"]) if result.get("errors") else 0
+        if refused:
+            log.warning("search log: the engine refused %d of %d lines", refused, len(lines))
+        return len(lines) - refused
 
     def popular(self, size: int = 5, since: str = "7d") -> list[str]:
         """The most searched queries that found something lately: what to offer after a search that found

@@ -8,10 +8,14 @@ from shopsearch.experiments.interleave import team_draft
 from shopsearch.experiments.store import Experiment
 from shopsearch.relevance.searcher import Searcher, SearchRequest, normalize_query
 
+MAX_DEPTH = 100  # results interleaved at most: each arm searches this deep
+
 
 def takes_part(request: SearchRequest) -> bool:
-    """Searches the experiment compares: relevance-ordered text searches that name no profile themselves."""
-    return bool(request.q.strip()) and request.sort == "relevance" and request.profile is None
+    """Searches the experiment compares: relevance-ordered text searches that name no profile themselves,
+    on the first 100 results (deeper pages would cost two deep searches for little click evidence)."""
+    return (bool(request.q.strip()) and request.sort == "relevance" and request.profile is None
+            and request.page * request.size <= MAX_DEPTH)
 
 
 def interleaved(searcher: Searcher, request: SearchRequest, experiment: Experiment) -> tuple[dict[str, Any], list[str]]:

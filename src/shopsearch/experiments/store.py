@@ -70,26 +70,33 @@ class ExperimentStore:
 
 
 def report(client: OpenSearch, experiment: Experiment, searches: str, events: str) -> dict[str, Any]:
-    """Each interleaved search of the experiment credited from its shopper's clicks, and the verdict."""
+    """Each interleaved search of the experiment credited from its shopper's clicks, and the verdict. A click
+    counts for the latest search before it (same shopper and query, within 30 minutes) that showed the
+    product, so a search repeated by paging or the back button is not credited twice."""
     since = {"range": {"@timestamp": {"gte": experiment.started_at.isoformat()}}}
-    clicks: dict[tuple[str, str], list[tuple[datetime, str]]] = defaultdict(list)
+    shown_by: dict[tuple[str, str], list[tuple[datetime, int, dict[str, str]]]] = defaultdict(list)
+    for number, hit in enumerate(_scan(client, searches, [since, {"term": {"arm": experiment.name}}])):
+        line = hit["_source"]
+        teams = dict(zip(line.get("shown", []), line.get("teams", [])))
+        shown_by[(line.get("user_id") or "", _fold(line["query"]))].append((_when(line), number, teams))
+    clicked: dict[int, set[str]] = defaultdict(set)
     for hit in _scan(client, events, [since, {"term": {"type": "click"}}, {"exists": {"field": "query"}}]):
         event = hit["_source"]
-        clicks[(event["user_id"], _fold(event["query"]))].append((_when(event), event["product_id"]))
-    impressions, wins = 0, {"a": 0, "b": 0}
-    for hit in _scan(client, searches, [since, {"term": {"arm": experiment.name}}]):
-        line = hit["_source"]
-        shown_at = _when(line)
-        clicked = {doc for ts, doc in clicks.get((line.get("user_id"), _fold(line["query"])), [])
-                   if shown_at <= ts <= shown_at + CLICK_WINDOW}
-        impressions += 1
-        if team := credit(dict(zip(line.get("shown", []), line.get("teams", []))), clicked):
+        at = _when(event)
+        earlier = [(t, n) for t, n, teams in shown_by.get((event["user_id"], _fold(event["query"])), [])
+                   if t <= at <= t + CLICK_WINDOW and event["product_id"] in teams]
+        if earlier:
+            clicked[max(earlier)[1]].add(event["product_id"])
+    impressions = [(n, teams) for lines in shown_by.values() for _, n, teams in lines]
+    wins = {"a": 0, "b": 0}
+    for number, teams in impressions:
+        if team := credit(teams, clicked.get(number, set())):
             wins[team] += 1
-    outcome = Outcome(impressions, wins["a"], wins["b"])
+    outcome = Outcome(len(impressions), wins["a"], wins["b"])
     winner = outcome.winner()
     return {"experiment": experiment.name, "a": experiment.a, "b": experiment.b, "running": experiment.running,
-            "impressions": impressions, "wins_a": wins["a"], "wins_b": wins["b"],
-            "ties": impressions - wins["a"] - wins["b"], "share_a": round(outcome.share_a, 4),
+            "impressions": len(impressions), "wins_a": wins["a"], "wins_b": wins["b"],
+            "ties": len(impressions) - wins["a"] - wins["b"], "share_a": round(outcome.share_a, 4),
             "p_value": outcome.p_value, "winner": {"a": experiment.a, "b": experiment.b}.get(winner or "")}
 
 

@@ -38,7 +38,8 @@ class Where(_Strict):
 
     @model_validator(mode="after")
     def _something(self) -> Where:
-        if not self.model_fields_set - {"ids"} and not self.ids:
+        given = [v for k, v in self if k != "ids" and v is not None]
+        if not given and not self.ids:  # an empty `where` (or only nulls) would select every product
             raise ValueError("give at least one of brand, category, in_stock, price_min, price_max, ids")
         return self
 

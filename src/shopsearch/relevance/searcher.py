@@ -225,8 +225,10 @@ class Searcher:
         candidates, context, (total, facet_counts) = self._retrieve(request, profile, q, vector, clauses)
         scores, parts, order = _ranked(request, profile, candidates, context, fired)
         folded: dict[int, list[int]] = {}
-        if request.collapse:
-            order, folded = variants.collapse(order, [variants.group_of(s) for s in candidates.sources])
+        if request.collapse:  # a pinned variant stays a card of its own: the merchandiser chose it
+            pinned = set(rules.pins(fired, rules.hidden(fired)))
+            order, folded = variants.collapse(order, [variants.group_of(s) for s in candidates.sources],
+                                              {i for i, doc_id in enumerate(candidates.ids) if doc_id in pinned})
         ranked, notes, outside, uncounted = self._merchandised(fired, order, candidates, q, profile, clauses)
         start = (request.page - 1) * request.size
         page = ranked[start : start + request.size]
@@ -248,7 +250,8 @@ class Searcher:
         total -= sum(len(members) for members in folded.values())  # a family counts once, like its card
         result = _response(request, profile, total + uncounted, facet_counts, hits,
                            personalized=context.user_vector is not None)
-        if profile.spec.candidates.bm25 and not candidates.bm25_rank.any():  # no product has the query's words
+        if profile.spec.candidates.bm25 and not candidates.bm25_rank.any() and not request.filter_clauses():
+            # no product has the query's words (and no filter of the shopper's is why)
             result["suggestion"] = self._did_you_mean(q)
         return result
 
@@ -303,7 +306,8 @@ class Searcher:
             searches["user"] = (self.users_index, Q.profile_lookup(request.user_id, "vector"))
         found = self._msearch(searches)
         bm25, knn = found.get("bm25", {}), found.get("knn", {})
-        if not bm25.get("hits", {}).get("total", {}).get("value"):  # no product has the query's words
+        if not bm25.get("hits", {}).get("total", {}).get("value") and not request.filter_clauses():
+            # no product has the query's words
             knn = _above_floor(knn, profile.spec.candidates.min_similarity)
         # Total and facets: every BM25 match (counted in the engine) plus the k-NN hits that are not one.
         knn_only = [h["_source"] for h in knn.get("hits", {}).get("hits", [])
@@ -394,8 +398,8 @@ def _ranked(request: SearchRequest, profile: RelevanceProfile, candidates: Candi
         parts.update(boosted)
     if request.explain:
         parts.update(contributions(profile, candidates, context))
-    if profile.spec.diversity > 0:  # MMR over everything up to this page
-        return scores, parts, mmr(scores, candidates.vectors, profile.spec.diversity, request.page * request.size)
+    if profile.spec.diversity > 0:  # MMR over every candidate: collapse, rules and paging see the whole order
+        return scores, parts, mmr(scores, candidates.vectors, profile.spec.diversity, len(scores))
     return scores, parts, sorted(range(len(scores)), key=lambda i: (-scores[i], candidates.ids[i]))
 
 

@@ -27,7 +27,7 @@ class WatchedDirectory(Generic[T]):
 
     def current(self) -> dict[str, T]:
         files = sorted(self.directory.glob("*.yaml"))
-        stamp = tuple((f.name, f.stat().st_mtime) for f in files)
+        stamp = tuple((f.name, _mtime(f)) for f in files)
         if stamp != self._stamp:
             with self._lock:
                 self._reload(files, stamp)
@@ -36,8 +36,15 @@ class WatchedDirectory(Generic[T]):
     def _reload(self, files: list[Path], stamp: tuple[tuple[str, float], ...]) -> None:
         try:
             self._loaded = {f.stem: self.load(f) for f in files}
-        except ConfigError as exc:
+        except (ConfigError, OSError, ValueError) as exc:  # a bad byte, a file gone between glob and read
             if self._stamp is None:
-                raise
+                raise exc if isinstance(exc, ConfigError) else ConfigError(f"{self.directory}: {exc}") from None
             log.error("%s not reloaded, the previous ones keep serving: %s", self.what, exc)
         self._stamp = stamp
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:  # removed since the glob: the next look sees it gone
+        return -1.0

@@ -66,6 +66,12 @@ def act_for(user_id: str | None) -> None:
         _refuse(Forbidden, f"this credential may not act for user {user_id!r}")
 
 
+def require(role: Role, what: str) -> None:
+    """Refuse (403) a request option that needs more than the endpoint's own role."""
+    if not g.caller.may(role):
+        _refuse(Forbidden, f"{what} needs the role {role!r}")
+
+
 def install(app: Flask, auth: AuthSettings) -> None:
     roles = auth.roles()
     secret = auth.shopper_secret.get_secret_value() if auth.shopper_secret else None

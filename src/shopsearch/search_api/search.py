@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from shopsearch.client import get_document
@@ -19,6 +21,7 @@ from shopsearch.search_api.schemas import (
 )
 from shopsearch.search_api.services import services
 
+log = logging.getLogger(__name__)
 bp = access.blueprint("search", __name__, "search")
 
 
@@ -26,11 +29,17 @@ bp = access.blueprint("search", __name__, "search")
 def search(query: SearchRequest):
     """Hybrid search: BM25 + query vector + the user's profile vector + business value, with facets."""
     access.act_for(query.user_id)
+    if not query.rules:  # a hidden product (a recall) must stay one role away from any shopper
+        access.require("admin", "rules=false")
     svc = services()
     if query.profile is not None and query.profile not in svc.searcher.profiles.names():
         return error_response(400, f"unknown profile {query.profile!r}", parameter="profile",
                               profiles=svc.searcher.profiles.names())
     experiment = svc.experiments.running() if takes_part(query) else None
+    if experiment and not {experiment.a, experiment.b} <= set(svc.searcher.profiles.names()):
+        log.warning("experiment %s: profile %s or %s is gone; searching without it", experiment.name, experiment.a,
+                    experiment.b)
+        experiment = None
     if experiment is None:
         result, teams = svc.searcher.search(query), None
     else:
