@@ -152,7 +152,7 @@ def profiles_vs_rebuild(ingest, behaviour, users: list[str]) -> float:  # noqa: 
 REBUILD = """
 import resource, time
 from shopsearch.config import load_settings
-from shopsearch.events.commands import behaviour_of, ingest_service
+from shopsearch.users.commands import behaviour_of, ingest_service
 settings = load_settings()
 ingest = ingest_service(settings)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -201,7 +201,7 @@ def main() -> None:
 
 def run(args: argparse.Namespace, env: dict[str, str], data: Path, local) -> None:  # noqa: ANN001
     from shopsearch.config import load_settings
-    from shopsearch.events.commands import behaviour_of, ingest_service
+    from shopsearch.users.commands import behaviour_of, ingest_service
 
     shopsearch("index", "reindex", str(CATALOG), env=env)
     products = [json.loads(line)["id"] for line in CATALOG.read_text(encoding="utf-8").splitlines()]

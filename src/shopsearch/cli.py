@@ -12,13 +12,14 @@ from shopsearch.config import load_settings
 from shopsearch.encoder.commands import model_group
 from shopsearch.engine.commands import engine
 from shopsearch.errors import ShopsearchError
-from shopsearch.events.commands import analytics_command, cf_group, events, profiles
+from shopsearch.events.commands import analytics_command, events
 from shopsearch.experiments.commands import experiment_group
 from shopsearch.indexer.commands import index
 from shopsearch.lab.commands import eval_command, finetune_command, learn_command, tune_command
-from shopsearch.recommend.commands import recs
+from shopsearch.recommend.commands import cf_group, recs
 from shopsearch.relevance.commands import rules_group
 from shopsearch.search_api.commands import serve
+from shopsearch.users.commands import profiles  # also adds `events load|prune` to the events group
 
 
 class _Group(click.Group):

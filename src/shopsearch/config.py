@@ -19,8 +19,8 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
-from shopsearch.access.keys import Role, digest
 from shopsearch.errors import ConfigError
+from shopsearch.keys import Role, digest
 
 ENV_PREFIX = "SHOPSEARCH_"
 DEFAULT_URL = "http://127.0.0.1:9200"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from shopsearch.access import keys
+from shopsearch import keys
 from shopsearch.config import AuthSettings
 from shopsearch.search_api.app import create_app
 

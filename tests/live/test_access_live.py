@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from shopsearch.access import keys, tokens
+from shopsearch import keys
+from shopsearch.access import tokens
 from shopsearch.config import AuthSettings
 from shopsearch.events.model import Event
 from shopsearch.indexer.service import Indexer

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shopsearch.access import keys, tokens
+from shopsearch import keys
+from shopsearch.access import tokens
 from shopsearch.config import load_settings
 from shopsearch.errors import ConfigError
 from shopsearch.search_api.commands import is_loopback

@@ -13,9 +13,9 @@ from shopsearch.errors import ConfigError
 from shopsearch.lab import ltr
 from shopsearch.lab.judgments import Judgments
 from shopsearch.plugins.base import Candidates, Context
-from shopsearch.plugins.builtin import CoverageParams, CoverageSignal
 from shopsearch.relevance import features, text
 from shopsearch.relevance.profile import load_profile
+from shopsearch.relevance.signals import CoverageParams, CoverageSignal
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

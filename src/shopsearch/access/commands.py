@@ -6,10 +6,11 @@ import json
 
 import click
 
-from shopsearch.access import keys, tokens
-from shopsearch.access.keys import ROLES
+from shopsearch import keys
+from shopsearch.access import tokens
 from shopsearch.config import Settings
 from shopsearch.errors import ConfigError
+from shopsearch.keys import ROLES
 
 
 @click.group("keys")

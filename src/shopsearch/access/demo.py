@@ -11,7 +11,7 @@ import json
 import secrets
 import shlex
 
-from shopsearch.access import keys
+from shopsearch import keys
 
 
 def main() -> None:

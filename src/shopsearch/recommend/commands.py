@@ -1,4 +1,5 @@
-"""``shopsearch recs train|eval``: the fused for-you rail, trained and measured on the shop's own events."""
+"""``shopsearch recs train|eval``: the fused for-you rail, trained and measured on the shop's own events;
+``shopsearch cf build``: the bought-together table."""
 
 from __future__ import annotations
 
@@ -12,15 +13,16 @@ import click
 
 from shopsearch.config import Settings
 from shopsearch.errors import ShopsearchError
-from shopsearch.events.commands import ingest_service
 from shopsearch.indexer.mapping import load_mapping
 from shopsearch.lab.plots import metric_chart
+from shopsearch.recommend import cf
 from shopsearch.recommend.experiment import MIN_LENGTH, Experiment, histories_from_events, holdout_experiment, table
 from shopsearch.recommend.factors import FactorParams
 from shopsearch.recommend.fusion import FusionParams
 from shopsearch.recommend.offline import RecsModel
 from shopsearch.recommend.sequences import SequenceParams
 from shopsearch.recommend.store import RecsStore, catalog_vectors
+from shopsearch.users.commands import ingest_service
 from shopsearch.users.store import SEQUENCE_TYPES
 
 
@@ -106,3 +108,21 @@ def eval_command(settings: Settings, users: int, factors: int, iterations: int, 
                          out / "hit_rate.png")
             metric_chart(found.gains, "ndcg@10", out / "ndcg.png")
         click.echo(f"wrote {out}")
+
+
+@click.group("cf")
+def cf_group() -> None:
+    """Collaborative filtering (bought-together)."""
+
+
+@cf_group.command("build")
+@click.option("--min-count", default=2, show_default=True, help="Fewest co-occurrences kept.")
+@click.option("--max-basket", default=cf.MAX_BASKET, show_default=True, help="Larger baskets are left out.")
+@click.pass_obj
+def cf_build(settings: Settings, min_count: int, max_basket: int) -> None:
+    """Item-to-item similarities from carts and purchases, built beside the live table and swapped in."""
+    ingest = ingest_service(settings)
+    groups, oversized = cf.capped(cf.baskets(ingest.store.scan(types=("cart", "purchase"))), max_basket)
+    written = cf.store(ingest.store.client, settings.api.cf_index, cf.co_occurrence(groups, min_count=min_count))
+    click.echo(f"bought-together: {written} products with neighbours, from {len(groups)} baskets"
+               f" ({oversized} over {max_basket} products left out)")

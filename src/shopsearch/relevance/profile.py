@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shopsearch.errors import ConfigError
 from shopsearch.plugins.base import Signal
-from shopsearch.plugins.registry import available_signals
+from shopsearch.relevance.registry import available_signals
 from shopsearch.relevance.watched import WatchedDirectory
 
 

@@ -15,9 +15,10 @@ from flask import Flask, g, request
 from flask_openapi3 import APIBlueprint, Tag
 from werkzeug.exceptions import Forbidden, Unauthorized
 
-from shopsearch.access import keys, tokens
-from shopsearch.access.keys import Role
+from shopsearch import keys
+from shopsearch.access import tokens
 from shopsearch.config import AuthSettings
+from shopsearch.keys import Role
 from shopsearch.search_api.schemas import ERRORS, Error
 from shopsearch.search_api.services import services
 

@@ -13,7 +13,6 @@ from shopsearch import __version__
 from shopsearch.client import api_client
 from shopsearch.config import Settings, load_settings
 from shopsearch.encoder import TextEncoder
-from shopsearch.events.ingest import EventIngest
 from shopsearch.events.searches import SearchLog
 from shopsearch.events.store import EventStore
 from shopsearch.experiments.store import ExperimentStore
@@ -24,6 +23,7 @@ from shopsearch.search_api import access, ops, recommend, search, users, web
 from shopsearch.search_api.errors import bad_parameter, register_error_handlers
 from shopsearch.search_api.metrics import Metrics
 from shopsearch.search_api.services import EXTENSION, Services
+from shopsearch.users.ingest import EventIngest
 from shopsearch.users.store import UserProfileStore
 
 

@@ -8,12 +8,12 @@ from flask import current_app
 from opensearchpy import OpenSearch
 
 from shopsearch.config import Settings
-from shopsearch.events.ingest import EventIngest
 from shopsearch.events.searches import SearchLog
 from shopsearch.experiments.store import ExperimentStore
 from shopsearch.recommend.rails import Recommender
 from shopsearch.relevance.searcher import Searcher
 from shopsearch.search_api.metrics import Metrics
+from shopsearch.users.ingest import EventIngest
 from shopsearch.users.store import UserProfileStore
 
 EXTENSION = "shopsearch"

@@ -6,7 +6,7 @@ from functools import cache
 from importlib.metadata import entry_points
 
 from shopsearch.plugins.base import Signal
-from shopsearch.plugins.builtin import BUILTIN_SIGNALS
+from shopsearch.relevance.signals import BUILTIN_SIGNALS
 
 ENTRY_POINT_GROUP = "shopsearch.signals"
 
