@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from shopsearch.ids import DocId
+from shopsearch.relevance.text import normalize_query
 
 EventType = Literal["view", "click", "cart", "purchase"]
 MAX_BATCH = 1000
@@ -31,7 +32,7 @@ class Event(BaseModel):
     @classmethod
     def _folded(cls, value: str | None) -> str | None:
         """Lower case, spaces folded: as the search log keeps queries, so clicks and searches meet."""
-        return " ".join(value.split()).lower() if value is not None else None
+        return normalize_query(value) if value is not None else None
 
     @field_validator("ts")
     @classmethod

@@ -8,7 +8,6 @@ most a second of searches) is lost: it is telemetry the API never acknowledged t
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -20,6 +19,9 @@ from typing import Any
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import OpenSearchException
 
+from shopsearch.events.store import install_template, read_template
+from shopsearch.relevance.text import normalize_query
+
 log = logging.getLogger(__name__)
 MAX_BUFFER = 50_000  # lines held while the engine is away; past it, lines are dropped
 CHUNK = 2_000  # lines per bulk request
@@ -29,7 +31,7 @@ POPULAR_TTL_S = 30.0
 class SearchLog:
     def __init__(self, client: OpenSearch, stream: str, template_file: Path, every_s: float = 1.0) -> None:
         self.client, self.stream, self.every_s = client, stream, every_s
-        self.template = json.loads(Path(template_file).read_text(encoding="utf-8"))["template"]
+        self.template = read_template(template_file)
         self._buffer: deque[dict[str, Any]] = deque(maxlen=MAX_BUFFER)
         self._lock = threading.Lock()
         self._writer: threading.Thread | None = None
@@ -40,7 +42,7 @@ class SearchLog:
                teams: list[str] | None = None) -> None:
         """Buffer one search served: `first` is the position of the first hit shown (1 on the first page); under
         an experiment, `arm` is its name and `teams` the arm that placed each hit shown."""
-        line = {"@timestamp": datetime.now(UTC).isoformat(), "user_id": user_id, "query": " ".join(query.split()).lower(),
+        line = {"@timestamp": datetime.now(UTC).isoformat(), "user_id": user_id, "query": normalize_query(query),
                 "profile": result.get("profile"), "results": result.get("total", 0), "first": first,
                 "shown": [hit["id"] for hit in result.get("hits", [])], "arm": arm, "teams": teams}
         self._buffer.append({k: v for k, v in line.items() if v is not None})  # a deque append: thread-safe
@@ -108,8 +110,7 @@ class SearchLog:
 
     def _ensure(self) -> None:
         if not self._ready:
-            body = {"index_patterns": [self.stream], "data_stream": {}, "template": self.template, "priority": 200}
-            self.client.indices.put_index_template(name=self.stream, body=body)
+            install_template(self.client, self.stream, self.template)
             self._ready = True
 
     def _write_forever(self) -> None:

@@ -18,15 +18,14 @@ from shopsearch.events.model import Event
 class EventStore:
     def __init__(self, client: OpenSearch, stream: str, template_file: Path) -> None:
         self.client, self.stream = client, stream
-        self.template = json.loads(Path(template_file).read_text(encoding="utf-8"))["template"]
+        self.template = read_template(template_file)
         self._ready = False
 
     def ensure(self) -> None:
         """Install the index template (once per process); the stream itself appears on first write."""
         if self._ready:
             return
-        body = {"index_patterns": [self.stream], "data_stream": {}, "template": self.template, "priority": 200}
-        self.client.indices.put_index_template(name=self.stream, body=body)
+        install_template(self.client, self.stream, self.template)
         self._ready = True
 
     def append(self, events: list[Event]) -> list[str | None]:
@@ -95,6 +94,17 @@ class EventStore:
         result = self.client.delete_by_query(index=self.stream, body={"query": _selection(user_id, until)},
                                              refresh=True, conflicts="proceed", request_timeout=600)
         return int(result.get("deleted", 0))
+
+
+def read_template(template_file: Path) -> dict[str, Any]:
+    """The settings and mappings of a data stream's template file (mappings/events.json, searches.json)."""
+    return json.loads(Path(template_file).read_text(encoding="utf-8"))["template"]
+
+
+def install_template(client: OpenSearch, stream: str, template: dict[str, Any]) -> None:
+    """The index template that makes `stream` a data stream (created on its first write) with `template`."""
+    body = {"index_patterns": [stream], "data_stream": {}, "template": template, "priority": 200}
+    client.indices.put_index_template(name=stream, body=body)
 
 
 def document_id(user_id: str, event_id: str) -> str:

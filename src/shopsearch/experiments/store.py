@@ -72,18 +72,19 @@ class ExperimentStore:
 def report(client: OpenSearch, experiment: Experiment, searches: str, events: str) -> dict[str, Any]:
     """Each interleaved search of the experiment credited from its shopper's clicks, and the verdict. A click
     counts for the latest search before it (same shopper and query, within 30 minutes) that showed the
-    product, so a search repeated by paging or the back button is not credited twice."""
+    product, so a search repeated by paging or the back button is not credited twice. (The search log and the
+    events both store queries as normalize_query folds them, so they compare as they are.)"""
     since = {"range": {"@timestamp": {"gte": experiment.started_at.isoformat()}}}
     shown_by: dict[tuple[str, str], list[tuple[datetime, int, dict[str, str]]]] = defaultdict(list)
     for number, hit in enumerate(_scan(client, searches, [since, {"term": {"arm": experiment.name}}])):
         line = hit["_source"]
         teams = dict(zip(line.get("shown", []), line.get("teams", [])))
-        shown_by[(line.get("user_id") or "", _fold(line["query"]))].append((_when(line), number, teams))
+        shown_by[(line.get("user_id") or "", line["query"])].append((_when(line), number, teams))
     clicked: dict[int, set[str]] = defaultdict(set)
     for hit in _scan(client, events, [since, {"term": {"type": "click"}}, {"exists": {"field": "query"}}]):
         event = hit["_source"]
         at = _when(event)
-        earlier = [(t, n) for t, n, teams in shown_by.get((event["user_id"], _fold(event["query"])), [])
+        earlier = [(t, n) for t, n, teams in shown_by.get((event["user_id"], event["query"]), [])
                    if t <= at <= t + CLICK_WINDOW and event["product_id"] in teams]
         if earlier:
             clicked[max(earlier)[1]].add(event["product_id"])
@@ -109,7 +110,3 @@ def _scan(client: OpenSearch, index: str, clauses: list[dict[str, Any]]):  # noq
 
 def _when(source: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(source["@timestamp"])
-
-
-def _fold(query: str) -> str:
-    return " ".join(query.split()).lower()

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from shopsearch.errors import ConfigError
 from shopsearch.ids import DocId
+from shopsearch.relevance.text import normalize_query
 from shopsearch.relevance.watched import WatchedDirectory
 
 
@@ -67,12 +68,12 @@ class When(_Strict):
     def _something(self) -> When:
         if not (self.exact or self.contains or self.category or self.brand):
             raise ValueError("give at least one of exact, contains, category, brand")
-        self.exact = [_fold(q) for q in self.exact]
-        self.contains = [_fold(q) for q in self.contains]
+        self.exact = [normalize_query(q) for q in self.exact]
+        self.contains = [normalize_query(q) for q in self.contains]
         return self
 
     def matches(self, q: str, category: str | None, brand: str | None) -> bool:
-        q = _fold(q)
+        q = normalize_query(q)
         said = (not self.exact or q in self.exact) and (
             not self.contains or any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", q) for p in self.contains))
         return said and self.category in (None, category) and self.brand in (None, brand)
@@ -189,7 +190,3 @@ def place(ranked: list[str], placed: dict[str, tuple[int, str]]) -> list[str]:
     for doc_id, (position, _) in sorted(placed.items(), key=lambda item: item[1][0]):
         rest.insert(min(position, len(rest)), doc_id)
     return rest
-
-
-def _fold(q: str) -> str:
-    return " ".join(q.split()).lower()

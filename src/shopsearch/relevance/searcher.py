@@ -32,6 +32,7 @@ from shopsearch.relevance import facets, rules, variants
 from shopsearch.relevance import query as Q
 from shopsearch.relevance.profile import ProfileSet, RelevanceProfile
 from shopsearch.relevance.scoring import mmr
+from shopsearch.relevance.text import normalize_query
 from shopsearch.vector_codec import unpack
 
 log = logging.getLogger(__name__)
@@ -83,10 +84,6 @@ class SearchRequest(BaseModel):
     def filter_clauses(self) -> list[dict[str, Any]]:
         return Q.filters(category=self.category, brand=self.brand, price_min=self.price_min,
                          price_max=self.price_max, in_stock=self.in_stock)
-
-
-def normalize_query(text: str) -> str:
-    return " ".join(text.split()).lower()
 
 
 class Searcher:
@@ -225,11 +222,11 @@ class Searcher:
         candidates, context, (total, facet_counts) = self._retrieve(request, profile, q, vector, clauses)
         scores, parts, order = _ranked(request, profile, candidates, context, fired)
         folded: dict[int, list[int]] = {}
+        placed = rules.pins(fired, rules.hidden(fired))
         if request.collapse:  # a pinned variant stays a card of its own: the merchandiser chose it
-            pinned = set(rules.pins(fired, rules.hidden(fired)))
             order, folded = variants.collapse(order, [variants.group_of(s) for s in candidates.sources],
-                                              {i for i, doc_id in enumerate(candidates.ids) if doc_id in pinned})
-        ranked, notes, outside, uncounted = self._merchandised(fired, order, candidates, q, profile, clauses)
+                                              {i for i, doc_id in enumerate(candidates.ids) if doc_id in placed})
+        ranked, notes, outside, uncounted = self._merchandised(fired, placed, order, candidates, q, profile, clauses)
         start = (request.page - 1) * request.size
         page = ranked[start : start + request.size]
         if len(page) < request.size and profile.spec.candidates.bm25:  # the page reaches past the candidates
@@ -260,14 +257,13 @@ class Searcher:
         options = found.get("suggest", {}).get("fix", [{}])[0].get("options", [])
         return options[0]["text"] if options else None
 
-    def _merchandised(self, fired: list[rules.Rule], order: list[int], candidates: Candidates, q: str,
-                      profile: RelevanceProfile, clauses: list[dict[str, Any]]
+    def _merchandised(self, fired: list[rules.Rule], placed: dict[str, tuple[int, str]], order: list[int],
+                      candidates: Candidates, q: str, profile: RelevanceProfile, clauses: list[dict[str, Any]]
                       ) -> tuple[list[str], dict[str, list[str]], dict[str, dict[str, Any]], int]:
-        """The blended order after the bury and pin rules: the ids, what the rules did to each (for explain),
-        the pinned products from outside the candidates, and how many of those the total lacks."""
+        """The blended order after the bury and pin rules (`placed`: rules.pins): the ids, what the rules did
+        to each (for explain), the pinned products from outside the candidates, and how many the total lacks."""
         order, buried = rules.bury(fired, order, candidates.ids, candidates.sources)
         notes = {candidates.ids[i]: [f"buried by rule {rule_id}"] for i, rule_id in buried.items()}
-        placed = rules.pins(fired, rules.hidden(fired))
         outside, uncounted = self._pinned([d for d in placed if d not in candidates.ids], q, profile, clauses)
         placed = {d: where for d, where in placed.items() if d in outside or d in candidates.ids}
         notes.update({d: [f"pinned at {position + 1} by rule {rule_id}"] for d, (position, rule_id) in placed.items()})

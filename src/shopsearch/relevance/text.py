@@ -35,6 +35,11 @@ def _stem(token: str) -> str:
     return token
 
 
+def normalize_query(query: str) -> str:
+    """A query as search, rules, the search log and events all compare it: lower case, spaces folded."""
+    return " ".join(query.split()).lower()
+
+
 @lru_cache(maxsize=65_536)
 def terms(text: str) -> tuple[str, ...]:
     """Lower-cased word and number terms; quote marks survive only as inch/foot units after a number."""
