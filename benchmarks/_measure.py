@@ -15,13 +15,26 @@ def exact_top10(client, index: str, vectors: np.ndarray) -> list[set[str]]:  # n
     """The true 10 nearest products of each vector: cosine against every product, in the engine."""
     from shopsearch.relevance import query as Q
 
-    return [{h["_id"] for h in client.search(index=index, body=Q.cosine_scored(
-        {"size": 10, "_source": False, "query": {"match_all": {}}}, vector, "embedding"))["hits"]["hits"]}
-        for vector in vectors.tolist()]
+    return [
+        {
+            h["_id"]
+            for h in client.search(
+                index=index,
+                body=Q.cosine_scored({"size": 10, "_source": False, "query": {"match_all": {}}}, vector, "embedding"),
+            )["hits"]["hits"]
+        }
+        for vector in vectors.tolist()
+    ]
 
 
-def recall_at_10(client, index: str, vectors: np.ndarray, truth: list[set[str]],  # noqa: ANN001
-                 ef_search: int | None = None, k: int = 50) -> float:
+def recall_at_10(
+    client,
+    index: str,
+    vectors: np.ndarray,
+    truth: list[set[str]],  # noqa: ANN001
+    ef_search: int | None = None,
+    k: int = 50,
+) -> float:
     """Mean share of the true 10 that approximate k-NN (k, and ef_search when given) returns in its top 10."""
     from shopsearch.relevance import query as Q
 

@@ -26,9 +26,13 @@ def api_server(workers: int = 2, timeout: float = 120) -> Iterator[str]:
     """Yield the base URL of a running API (needs the engine with the sample index); stop it after."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "shopsearch.cli", "serve", "--port", str(port),
-                               "--workers", str(workers)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              env=os.environ.copy(), cwd=Path(__file__).parents[1])
+    server = subprocess.Popen(
+        [sys.executable, "-m", "shopsearch.cli", "serve", "--port", str(port), "--workers", str(workers)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=os.environ.copy(),
+        cwd=Path(__file__).parents[1],
+    )
     try:
         deadline = time.monotonic() + timeout
         while True:

@@ -38,16 +38,23 @@ def main() -> None:
     bodies = {
         "BM25 profile: BM25 top 200": lambda q, v: Q.bm25_search(q, bm25, [], searcher.copy_field),
         "default: BM25 top 100 with vectors": lambda q, v: Q.bm25_search(q, default, [], searcher.copy_field),
-        "default: k-NN top 50 with vectors": lambda q, v: Q.knn_search(v, q, default, [], searcher.vector_field,
-                                                                       searcher.copy_field),
+        "default: k-NN top 50 with vectors": lambda q, v: Q.knn_search(
+            v, q, default, [], searcher.vector_field, searcher.copy_field
+        ),
     }
     print(f"{len(queries)} distinct queries; engine time (took), p50 ms")
     for label, body in bodies.items():
-        took = [searcher.client.search(index=searcher.alias, body=body(q, v.tolist()))["took"]
-                for q, v in zip(queries, vectors)]
+        took = [
+            searcher.client.search(index=searcher.alias, body=body(q, v.tolist()))["took"]
+            for q, v in zip(queries, vectors)
+        ]
         print(f"  {label:40}{np.median(took):6.1f}")
-    stages: dict[str, list[float]] = {"encode the query": [], "msearch and candidates": [],
-                                      "decode the vectors (inside the above)": [], "blend (signals)": []}
+    stages: dict[str, list[float]] = {
+        "encode the query": [],
+        "msearch and candidates": [],
+        "decode the vectors (inside the above)": [],
+        "blend (signals)": [],
+    }
     searcher.query_vector.cache_clear()
     for q in queries:
         began = time.perf_counter()

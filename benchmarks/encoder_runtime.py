@@ -30,8 +30,21 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="shopsearch-runtimes-"))
     exported = work / "minilm-onnx"
-    subprocess.run([sys.executable, "-m", "shopsearch.cli", "model", "export", "--int8", "--out", str(exported),
-                    "--catalog", str(DATA / "catalog.jsonl")], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "shopsearch.cli",
+            "model",
+            "export",
+            "--int8",
+            "--out",
+            str(exported),
+            "--catalog",
+            str(DATA / "catalog.jsonl"),
+        ],
+        check=True,
+    )
 
     from shopsearch.client import create_client
     from shopsearch.config import load_settings
@@ -44,16 +57,25 @@ def main() -> None:
     held = split(judged, 0.2)[1]
     held = judged.only(held[: args.queries] if args.queries else held)
     products = sum(1 for _ in (DATA / "catalog.jsonl").open(encoding="utf-8"))
-    runtimes = {"torch fp32": {}, "onnx fp32": {"runtime": "onnx", "path": str(exported)},
-                "onnx int8": {"runtime": "onnx", "path": str(exported), "quantize": "true"}}
+    runtimes = {
+        "torch fp32": {},
+        "onnx fp32": {"runtime": "onnx", "path": str(exported)},
+        "onnx int8": {"runtime": "onnx", "path": str(exported), "quantize": "true"},
+    }
     rows = []
     for n, (label, model) in enumerate(runtimes.items()):
-        env = {**os.environ, "SHOPSEARCH_INDEX_ALIAS": ALIAS,
-               "SHOPSEARCH_INDEX_VECTOR_CACHE": str(work / f"vectors-{n}.sqlite"),
-               **{f"SHOPSEARCH_MODEL_{key.upper()}": value for key, value in model.items()}}
+        env = {
+            **os.environ,
+            "SHOPSEARCH_INDEX_ALIAS": ALIAS,
+            "SHOPSEARCH_INDEX_VECTOR_CACHE": str(work / f"vectors-{n}.sqlite"),
+            **{f"SHOPSEARCH_MODEL_{key.upper()}": value for key, value in model.items()},
+        }
         began = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "shopsearch.cli", "index", "reindex", str(DATA / "catalog.jsonl")],
-                       check=True, env=env)
+        subprocess.run(
+            [sys.executable, "-m", "shopsearch.cli", "index", "reindex", str(DATA / "catalog.jsonl")],
+            check=True,
+            env=env,
+        )
         rate = products / (time.perf_counter() - began)
         settings = load_settings(index={"alias": ALIAS}, model=model)
         searcher = searcher_from(settings)
@@ -66,8 +88,10 @@ def main() -> None:
     print(f"\nHome Depot: {products} titles reindexed from an empty vector cache; {len(held.queries)} held-out queries")
     print(f"{'runtime':12}{'docs/s':>8}{'x torch':>9}{'default NDCG@10':>17}{'change':>8}{'semantic':>10}{'change':>8}")
     for label, rate, default, semantic in rows:
-        print(f"{label:12}{rate:8.0f}{rate / torch_rate:9.2f}{default:17.4f}{default / torch_default - 1:+8.1%}"
-              f"{semantic:10.4f}{semantic / torch_semantic - 1:+8.1%}")
+        print(
+            f"{label:12}{rate:8.0f}{rate / torch_rate:9.2f}{default:17.4f}{default / torch_default - 1:+8.1%}"
+            f"{semantic:10.4f}{semantic / torch_semantic - 1:+8.1%}"
+        )
 
 
 if __name__ == "__main__":

@@ -42,14 +42,27 @@ from shopsearch.events.store import document_id
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOG = REPO / "data" / "sample_catalog.jsonl"
-QUERIES = ["chef knife", "running shoes", "wireless headphones", "cast iron skillet", "yoga mat", "rain jacket",
-           "bluetooth speaker", "camping tent", "菜刀", "gift for a runner", "standing desk", "dog bed"]
+QUERIES = [
+    "chef knife",
+    "running shoes",
+    "wireless headphones",
+    "cast iron skillet",
+    "yoga mat",
+    "rain jacket",
+    "bluetooth speaker",
+    "camping tent",
+    "菜刀",
+    "gift for a runner",
+    "standing desk",
+    "dog bed",
+]
 PORT = 9210  # three nodes: 9210-9212 (transport 9310-9312), beside a demo engine on 9200
 
 
 def shopsearch(*args: str, env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "-m", "shopsearch.cli", *args], check=True, env=env, cwd=REPO,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "shopsearch.cli", *args], check=True, env=env, cwd=REPO, stdout=subprocess.DEVNULL
+    )
 
 
 class Load:
@@ -62,7 +75,9 @@ class Load:
         self.lock = threading.Lock()
 
     def run(self, clients: int, seconds: float, began: float) -> None:
-        threads = [threading.Thread(target=self._client, args=(began + seconds, seed, began)) for seed in range(clients)]
+        threads = [
+            threading.Thread(target=self._client, args=(began + seconds, seed, began)) for seed in range(clients)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -89,15 +104,21 @@ class Load:
         if kind == "rails":
             path = rng.choice(["/recommend/similar/", "/recommend/bought-together/"]) + rng.choice(self.products)
             return str(session.get(self.base + path, timeout=30).status_code)
-        batch = [{"event_id": uuid.uuid4().hex, "user_id": user, "type": rng.choice(["view", "click", "cart", "purchase"]),
-                  "product_id": rng.choice(self.products)} for _ in range(5)]
+        batch = [
+            {
+                "event_id": uuid.uuid4().hex,
+                "user_id": user,
+                "type": rng.choice(["view", "click", "cart", "purchase"]),
+                "product_id": rng.choice(self.products),
+            }
+            for _ in range(5)
+        ]
         response = self._post_events(session, batch)
         if response.status_code == 200:
             accepted = response.json()["accepted_indices"]
             with self.lock:
                 self.acked.update(document_id(batch[i]["user_id"], batch[i]["event_id"]) for i in accepted)
         return str(response.status_code)
-
 
     def _post_events(self, session: requests.Session, batch: list[dict]) -> requests.Response:
         """As a shop's back end would: a batch that failed is sent again, same event ids, up to twice more."""
@@ -123,7 +144,9 @@ def report(load: Load, seconds: float) -> None:
     groups: dict[tuple[str, str], list] = defaultdict(list)
     for t, kind, outcome, took in load.records:
         groups[phase(t, seconds), kind].append((outcome, took))
-    for (name, kind), rows in sorted(groups.items(), key=lambda x: (["before", "node down", "after"].index(x[0][0]), x[0][1])):
+    for (name, kind), rows in sorted(
+        groups.items(), key=lambda x: (["before", "node down", "after"].index(x[0][0]), x[0][1])
+    ):
         errors = Counter(outcome for outcome, _ in rows if outcome != "200")
         p50, _, p99 = percentiles_ms([took for outcome, took in rows if outcome == "200"] or [0.0])
         share = sum(errors.values()) / len(rows)
@@ -166,7 +189,9 @@ def rebuild_memory(ingest, behaviour, products: list[str], users: int, env: dict
     """Store one event each for `users` synthetic shoppers, then rebuild every profile in a fresh process:
     [seconds, its RSS before the rebuild in MB, its peak RSS in MB]."""
     rng = random.Random(3)
-    events = [{"user_id": f"synthetic-{n:05d}", "type": "view", "product_id": rng.choice(products)} for n in range(users)]
+    events = [
+        {"user_id": f"synthetic-{n:05d}", "type": "view", "product_id": rng.choice(products)} for n in range(users)
+    ]
     for start in range(0, len(events), 1000):
         ingest.ingest(events[start : start + 1000], behaviour)
     out = subprocess.run([sys.executable, "-c", REBUILD], env=env, cwd=REPO, capture_output=True, text=True, check=True)
@@ -211,8 +236,11 @@ def run(args: argparse.Namespace, env: dict[str, str], data: Path, local) -> Non
         runner = threading.Thread(target=load.run, args=(args.clients, args.seconds, began))
         runner.start()
         state = local.read_state(data.resolve())
-        for at, action in ((args.seconds / 3, "kill node"), (args.seconds / 2, "kill worker"),
-                           (2 * args.seconds / 3, "restart node")):
+        for at, action in (
+            (args.seconds / 3, "kill node"),
+            (args.seconds / 2, "kill worker"),
+            (2 * args.seconds / 3, "restart node"),
+        ):
             time.sleep(max(0.0, began + at - time.monotonic()))
             if action == "kill node":
                 os.kill(state.pids[2], signal.SIGKILL)
@@ -225,17 +253,23 @@ def run(args: argparse.Namespace, env: dict[str, str], data: Path, local) -> Non
     settings = load_settings()
     ingest, behaviour = ingest_service(settings), behaviour_of(settings)
     ingest.store.client.cluster.health(wait_for_status="green", request_timeout=120)
-    print(f"\nFaults: 3 nodes, {args.clients} clients, {args.seconds:.0f} s; node 3 killed at {args.seconds / 3:.0f} s,"
-          f" back at {2 * args.seconds / 3:.0f} s; an API worker killed at {args.seconds / 2:.0f} s")
+    print(
+        f"\nFaults: 3 nodes, {args.clients} clients, {args.seconds:.0f} s; node 3 killed at {args.seconds / 3:.0f} s,"
+        f" back at {2 * args.seconds / 3:.0f} s; an API worker killed at {args.seconds / 2:.0f} s"
+    )
     report(load, args.seconds)
     acked = sorted(load.acked)
     stored = stored_ids(ingest.store.client, settings.api.events_stream, acked)
     print(f"events acknowledged {len(acked)}, stored {stored}, lost {len(acked) - stored}")
-    print(f"profiles vs a rebuild from the stored events: largest difference"
-          f" {profiles_vs_rebuild(ingest, behaviour, users):.2e}")
+    print(
+        f"profiles vs a rebuild from the stored events: largest difference"
+        f" {profiles_vs_rebuild(ingest, behaviour, users):.2e}"
+    )
     took, before, peak = rebuild_memory(ingest, behaviour, products, args.synthetic_users, env)
-    print(f"profiles rebuild with {args.synthetic_users:,} more synthetic users: {took:.0f} s, process RSS"
-          f" {before:.0f} MB before, {peak:.0f} MB at peak")
+    print(
+        f"profiles rebuild with {args.synthetic_users:,} more synthetic users: {took:.0f} s, process RSS"
+        f" {before:.0f} MB before, {peak:.0f} MB at peak"
+    )
 
 
 if __name__ == "__main__":

@@ -68,8 +68,10 @@ def main() -> None:
         chunk, lines = qids[start : start + 50], []
         for qid in chunk:
             match = {"multi_match": {"query": normalize_query(judged.queries[qid]), "fields": ["title^3"]}}
-            lines += [{"index": "homedepot"}, {"size": 500, "_source": False, "stored_fields": "_none_",
-                                               "docvalue_fields": ["id"], "query": match}]
+            lines += [
+                {"index": "homedepot"},
+                {"size": 500, "_source": False, "stored_fields": "_none_", "docvalue_fields": ["id"], "query": match},
+            ]
         for qid, found in zip(chunk, client.msearch(body=lines)["responses"]):
             pools[qid] = [(position[h["fields"]["id"][0]], h["_score"]) for h in found["hits"]["hits"]]
 
@@ -83,10 +85,15 @@ def main() -> None:
         b_rank = {i: r + 1 for r, i in enumerate(bm25)}
         k_rank = {int(i): r + 1 for r, i in enumerate(knn)}
         asked = text.content_terms(text.terms(judged.queries[qid]))
-        prepared[qid] = (union, np.array([bm25.get(i, 0.0) for i in union]), cosines[union].astype(np.float64),
-                         np.array([b_rank.get(i, 0) for i in union]), np.array([k_rank.get(int(i), 0) for i in union]),
-                         np.array([text.coverage(asked, text.terms(titles[i])) for i in union]),
-                         np.array([text.fuzzy_coverage(asked, text.terms(titles[i])) for i in union]))
+        prepared[qid] = (
+            union,
+            np.array([bm25.get(i, 0.0) for i in union]),
+            cosines[union].astype(np.float64),
+            np.array([b_rank.get(i, 0) for i in union]),
+            np.array([k_rank.get(int(i), 0) for i in union]),
+            np.array([text.coverage(asked, text.terms(titles[i])) for i in union]),
+            np.array([text.fuzzy_coverage(asked, text.terms(titles[i])) for i in union]),
+        )
 
     def score(depths: tuple[int, int], fuse) -> float:  # noqa: ANN001
         total = 0.0
@@ -105,21 +112,31 @@ def main() -> None:
     }
     for depths in ((100, 50), (200, 100), (500, 100)):
         label = f"{depths[0]}+{depths[1]}"
-        settings.update({
-            f"min-max 0.6/0.4, {label}": (depths, lambda b, c, br, kr, v, f: 0.6 * minmax(b) + 0.4 * minmax(c)),
-            f"z-score 0.6/0.4, {label}": (depths, lambda b, c, br, kr, v, f: 0.6 * zscore(b) + 0.4 * zscore(c)),
-            f"bm25/max 0.6 + cosine 0.4, {label}": (
-                depths, lambda b, c, br, kr, v, f: 0.6 * b / max(b.max(), 1e-9) + 0.4 * c),
-            f"rrf k=60, {label}": (depths, lambda b, c, br, kr, v, f: rrf(br, 60) + rrf(kr, 60)),
-        })  # fmt: skip
+        settings.update(
+            {
+                f"min-max 0.6/0.4, {label}": (depths, lambda b, c, br, kr, v, f: 0.6 * minmax(b) + 0.4 * minmax(c)),
+                f"z-score 0.6/0.4, {label}": (depths, lambda b, c, br, kr, v, f: 0.6 * zscore(b) + 0.4 * zscore(c)),
+                f"bm25/max 0.6 + cosine 0.4, {label}": (
+                    depths,
+                    lambda b, c, br, kr, v, f: 0.6 * b / max(b.max(), 1e-9) + 0.4 * c,
+                ),
+                f"rrf k=60, {label}": (depths, lambda b, c, br, kr, v, f: rrf(br, 60) + rrf(kr, 60)),
+            }
+        )
     for weight in (0.5, 0.7):
         settings[f"min-max {weight}/{1 - weight:.1f}, 100+50"] = (
-            (100, 50), lambda b, c, br, kr, v, f, w=weight: w * minmax(b) + (1 - w) * minmax(c))
+            (100, 50),
+            lambda b, c, br, kr, v, f, w=weight: w * minmax(b) + (1 - w) * minmax(c),
+        )
     for gain in (0.5, 1.0, 1.5):
         settings[f"min-max 0.6/0.4 + {gain} coverage, 100+50"] = (
-            (100, 50), lambda b, c, br, kr, v, f, g=gain: 0.6 * minmax(b) + 0.4 * minmax(c) + g * v)
+            (100, 50),
+            lambda b, c, br, kr, v, f, g=gain: 0.6 * minmax(b) + 0.4 * minmax(c) + g * v,
+        )
         settings[f"min-max 0.6/0.4 + {gain} typo-tolerant coverage, 100+50"] = (
-            (100, 50), lambda b, c, br, kr, v, f, g=gain: 0.6 * minmax(b) + 0.4 * minmax(c) + g * f)
+            (100, 50),
+            lambda b, c, br, kr, v, f, g=gain: 0.6 * minmax(b) + 0.4 * minmax(c) + g * f,
+        )
     print(f"\nNDCG@10 on {len(qids)} Home Depot training queries (none held out by tune.split(0.2))")
     for label, (depths, fuse) in tqdm(settings.items(), desc="fusions", unit="setting"):
         tqdm.write(f"{label:58}{score(depths, fuse):8.4f}")

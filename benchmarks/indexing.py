@@ -34,16 +34,25 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         base = load_settings()
-        settings = base.model_copy(update={
-            "model": base.model.model_copy(update={"quantize": args.quantize}),
-            "index": base.index.model_copy(update={"alias": "bench-products", "vector_cache": Path(tmp) / "v.sqlite",
-                                                   "dead_letter_dir": Path(tmp)}),
-        })  # fmt: skip
+        settings = base.model_copy(
+            update={
+                "model": base.model.model_copy(update={"quantize": args.quantize}),
+                "index": base.index.model_copy(
+                    update={
+                        "alias": "bench-products",
+                        "vector_cache": Path(tmp) / "v.sqlite",
+                        "dead_letter_dir": Path(tmp),
+                    }
+                ),
+            }
+        )
         encoder = encoder_from(settings)
         products = [parse_product(row.record) for row in read_catalog(args.catalog) if row.record]
         texts = [product_text(p, settings.index.text_fields, settings.index.text_separator) for p in products]
-        print(f"catalog: {len(texts)} products; model {encoder.model_id} ({encoder.dimension}-d), "
-              f"device {encoder.device}, threads {encoder.threads}, int8 {encoder.quantized}")
+        print(
+            f"catalog: {len(texts)} products; model {encoder.model_id} ({encoder.dimension}-d), "
+            f"device {encoder.device}, threads {encoder.threads}, int8 {encoder.quantized}"
+        )
 
         encoder.encode_documents(texts[:64])  # warm-up
         began = time.perf_counter()

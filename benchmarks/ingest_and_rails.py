@@ -47,8 +47,9 @@ def event_to_search_ms(base: str, product_ids: list[str]) -> float:
     """From sending a new user's first purchase to a /search that is personalised by it."""
     user = f"fresh-{uuid.uuid4().hex[:8]}"
     began = time.perf_counter()
-    requests.post(f"{base}/events", json={"user_id": user, "type": "purchase", "product_id": product_ids[0]},
-                  timeout=30).raise_for_status()
+    requests.post(
+        f"{base}/events", json={"user_id": user, "type": "purchase", "product_id": product_ids[0]}, timeout=30
+    ).raise_for_status()
     while not requests.get(f"{base}/search", params={"q": "gift", "user_id": user}, timeout=30).json()["personalized"]:
         time.sleep(0.005)
     return (time.perf_counter() - began) * 1000
@@ -80,9 +81,11 @@ def main() -> None:
         lag = sorted(event_to_search_ms(base, [p["id"] for p in products[i:]]) for i in range(20))
         user = events[0]["user_id"]
         pid = products[0]["id"]
-        rails = {"for-you": rail_latency(base, "/recommend/for-you", {"user_id": user}, args.requests),
-                 "similar": rail_latency(base, f"/recommend/similar/{pid}", {}, args.requests),
-                 "bought-together": rail_latency(base, f"/recommend/bought-together/{pid}", {}, args.requests)}
+        rails = {
+            "for-you": rail_latency(base, "/recommend/for-you", {"user_id": user}, args.requests),
+            "similar": rail_latency(base, f"/recommend/similar/{pid}", {}, args.requests),
+            "bought-together": rail_latency(base, f"/recommend/bought-together/{pid}", {}, args.requests),
+        }
     print(f"ingestion, batches of 500:        {batched:8.0f} events/s")
     print(f"ingestion, single events, 1 client: {single_1:6.0f} events/s")
     print(f"ingestion, single events, 8 clients: {single_8:5.0f} events/s")

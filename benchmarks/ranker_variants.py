@@ -48,8 +48,9 @@ def main() -> None:
     random.Random(0).shuffle(examples)
     tuned_on = {e.query for e in examples[: args.examples]}
     unseen = [q for q in fit if judged.queries[q] not in tuned_on]
-    tuned = searcher_from(load_settings(index={"alias": "homedepot-ft"},
-                                        model={"path": args.profiles / "homedepot-finetuned"}))
+    tuned = searcher_from(
+        load_settings(index={"alias": "homedepot-ft"}, model={"path": args.profiles / "homedepot-finetuned"})
+    )
     _, rows = collect(tuned, judged, ranker_pool(tuned.profiles.get("default"), 0.5), fit + valid, signals=False)
     row_of = {doc: i for i, doc in enumerate(ids)}
     asked = dict(zip(fit + valid, base.encoder.encode_queries([judged.queries[q] for q in fit + valid])))
@@ -66,9 +67,15 @@ def main() -> None:
         for d in doc_ids:
             terms = text.terms(descriptions.get(d, ""))
             have = set(terms)
-            out.append((text.coverage(content, terms), float(text.contains_phrase(content, terms)),
-                        len(sizes & text.measures(terms)) / len(sizes) if sizes else np.nan,
-                        sum(t in have for t in numbers) / len(numbers) if numbers else np.nan, float(len(terms))))
+            out.append(
+                (
+                    text.coverage(content, terms),
+                    float(text.contains_phrase(content, terms)),
+                    len(sizes & text.measures(terms)) / len(sizes) if sizes else np.nan,
+                    sum(t in have for t in numbers) / len(numbers) if numbers else np.nan,
+                    float(len(terms)),
+                )
+            )
         return np.array(out, dtype=np.float64).reshape(len(doc_ids), 5)
 
     def widened(extra) -> dict:  # noqa: ANN001
@@ -78,8 +85,7 @@ def main() -> None:
         from ranx import Qrels, Run, evaluate
 
         qrels = {q: {d: int(g) for d, g in judged.qrels[q].items()} for q in valid if judged.qrels.get(q)}
-        run = {q: {d: float(s) for d, s in zip(table[q].ids, predict(table[q].matrix))} or {"-": 0.0}
-               for q in qrels}
+        run = {q: {d: float(s) for d, s in zip(table[q].ids, predict(table[q].matrix))} or {"-": 0.0} for q in qrels}
         return float(np.mean(evaluate(Qrels(qrels), Run(run), "ndcg@10", return_mean=False)))
 
     def boosters(table: dict, width: int, queries: list[str], seeds, **params) -> list:  # noqa: ANN001
@@ -106,8 +112,10 @@ def main() -> None:
             print(f"{label:58}{each[0]:8.4f}", flush=True)
             return
         averaged = score(lambda m: np.mean([predictor(b)(m) for b in trained], axis=0), table)
-        print(f"{label:58}{averaged:8.4f}  (each seed alone {min(each):.4f}-{max(each):.4f}, mean {np.mean(each):.4f})",
-              flush=True)
+        print(
+            f"{label:58}{averaged:8.4f}  (each seed alone {min(each):.4f}-{max(each):.4f}, mean {np.mean(each):.4f})",
+            flush=True,
+        )
 
     print(f"{len(fit)} fitting queries ({len(unseen)} the encoder was not tuned on), {len(valid)} validation queries")
     print(f"{'full-stack ranker variant':58}{'NDCG@10':>8}")
@@ -125,8 +133,9 @@ def main() -> None:
 def _scan_descriptions(searcher):  # noqa: ANN001, ANN202
     from opensearchpy import helpers
 
-    return helpers.scan(searcher.client, index=searcher.alias, query={"query": {"match_all": {}}},
-                        _source=["description"])
+    return helpers.scan(
+        searcher.client, index=searcher.alias, query={"query": {"match_all": {}}}, _source=["description"]
+    )
 
 
 if __name__ == "__main__":

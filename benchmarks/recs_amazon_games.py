@@ -40,9 +40,13 @@ from shopsearch.recommend.sequences import SequenceParams
 from shopsearch.recommend.store import RecsStore, catalog_vectors, fusion_params
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "amazon-games"
-NAMES = {"SHOPSEARCH_INDEX_ALIAS": "games", "SHOPSEARCH_API_USERS_INDEX": "games-users",
-         "SHOPSEARCH_API_EVENTS_STREAM": "games-events", "SHOPSEARCH_API_CF_INDEX": "games-bought-together",
-         "SHOPSEARCH_API_RECS_ALIAS": "games-recs"}
+NAMES = {
+    "SHOPSEARCH_INDEX_ALIAS": "games",
+    "SHOPSEARCH_API_USERS_INDEX": "games-users",
+    "SHOPSEARCH_API_EVENTS_STREAM": "games-events",
+    "SHOPSEARCH_API_CF_INDEX": "games-bought-together",
+    "SHOPSEARCH_API_RECS_ALIAS": "games-recs",
+}
 
 
 def shopsearch(*args: str) -> float:
@@ -66,8 +70,12 @@ def write_events(history: dict[str, list[str]], path: Path) -> int:
         for user, items in history.items():
             for step, product in enumerate(items):
                 ts = (start + timedelta(hours=step)).isoformat()
-                out.write(json.dumps({"user_id": user, "type": "purchase", "product_id": product, "ts": ts,
-                                      "session_id": user}) + "\n")
+                out.write(
+                    json.dumps(
+                        {"user_id": user, "type": "purchase", "product_id": product, "ts": ts, "session_id": user}
+                    )
+                    + "\n"
+                )
                 count += 1
     return count
 
@@ -86,12 +94,20 @@ def offline(history: dict[str, list[str]], targets: dict[str, str], served: list
     client = create_client(settings.opensearch)
     meta = RecsStore(client, settings.api.recs_alias, settings.api.recs_mapping).meta()
     ids, texts = catalog_vectors(client, settings.index.alias, load_mapping(settings.index.mapping).vector_copy_field)
-    model = RecsModel.fit(list(history.values()), ids, SequenceParams(**meta["sequence"]),
-                          FactorParams(**meta["factors"]))
+    model = RecsModel.fit(
+        list(history.values()), ids, SequenceParams(**meta["sequence"]), FactorParams(**meta["factors"])
+    )
     params = fusion_params(meta)
     users = sorted(u for u in targets if u in history)
-    scored = score_users(MatrixSources(model, texts), users, history, targets,
-                         unit_mean_profiles(ids, texts, history), params, "all dev shoppers")
+    scored = score_users(
+        MatrixSources(model, texts),
+        users,
+        history,
+        targets,
+        unit_mean_profiles(ids, texts, history),
+        params,
+        "all dev shoppers",
+    )
     counts = {key: float(c) for key, c in zip(model.ids, model.counts) if c > 0}
     rows, _ = report(scored, targets, params.weights, counts, len(ids))
     asked = set(served)
@@ -122,10 +138,12 @@ def main() -> None:
         targets = {row["user_id"]: row["next_product_id"] for row in csv.DictReader(handle)}
     users = sample(list(targets), args.users)
     catalog = sum(1 for _ in (DATA / "catalog.jsonl").open())
-    rails = {"popular": lambda u: ("/recommend/for-you", {"user_id": "nobody-at-all", "size": 50}),
-             "for-you (fused)": lambda u: ("/recommend/for-you", {"user_id": u, "size": 10}),
-             "similar/<last item>": lambda u: (f"/recommend/similar/{history[u][-1]}", {"size": 10}),
-             "bought-together/<last item>": lambda u: (f"/recommend/bought-together/{history[u][-1]}", {"size": 10})}
+    rails = {
+        "popular": lambda u: ("/recommend/for-you", {"user_id": "nobody-at-all", "size": 50}),
+        "for-you (fused)": lambda u: ("/recommend/for-you", {"user_id": u, "size": 10}),
+        "similar/<last item>": lambda u: (f"/recommend/similar/{history[u][-1]}", {"size": 10}),
+        "bought-together/<last item>": lambda u: (f"/recommend/bought-together/{history[u][-1]}", {"size": 10}),
+    }
     rows = {}
     with api_server() as base, requests.Session() as session:
         for name, request in rails.items():
@@ -141,8 +159,10 @@ def main() -> None:
                 gains.append(1 / np.log2(rank + 2) if rank >= 0 else 0.0)
             p50, _, p99 = percentiles_ms(latencies)
             rows[name] = (float(np.mean(hits)), float(np.mean(gains)), len(seen) / catalog, p50, p99)
-    print(f"\n{len(users)} dev shoppers of amazon-games (seed 7), 10 products each from {catalog} "
-          f"(their history left out); served by the API (2 gunicorn workers, loopback)\n")
+    print(
+        f"\n{len(users)} dev shoppers of amazon-games (seed 7), 10 products each from {catalog} "
+        f"(their history left out); served by the API (2 gunicorn workers, loopback)\n"
+    )
     print("| rail | hit@10 | NDCG@10 | coverage | p50 ms | p99 ms |\n|---|---|---|---|---|---|")
     for name, (hit, ndcg, coverage, p50, p99) in rows.items():
         print(f"| {name} | {hit:.4f} | {ndcg:.4f} | {coverage:.3f} | {p50:.1f} | {p99:.1f} |")

@@ -56,7 +56,9 @@ def main() -> None:
 
     def knn_only(q: str) -> tuple[list[float], list[str], int]:
         vector = searcher.query_vector(q).tolist()
-        body = Q.doc_values_only(Q.knn_search(vector, q, profile, [], searcher.vector_field, searcher.copy_field), ["id"])
+        body = Q.doc_values_only(
+            Q.knn_search(vector, q, profile, [], searcher.vector_field, searcher.copy_field), ["id"]
+        )
         hits = searcher.client.search(index=searcher.alias, body=body)["hits"]["hits"]
         lone = [h for h in hits if Q.TEXT_MATCH not in h.get("matched_queries", [])]
         matches = searcher.client.count(index=searcher.alias, body={"query": Q.text_query(q, profile)})["count"]
@@ -70,19 +72,25 @@ def main() -> None:
         if matches == 0:
             unmatched.append(max(found, default=-1.0))
     rng = random.Random(7)
-    nonsense = [" ".join("".join(rng.choices(string.ascii_lowercase, k=rng.randint(5, 10)))
-                         for _ in range(rng.randint(1, 2))) for _ in range(args.nonsense)]
+    nonsense = [
+        " ".join("".join(rng.choices(string.ascii_lowercase, k=rng.randint(5, 10))) for _ in range(rng.randint(1, 2)))
+        for _ in range(args.nonsense)
+    ]
     best = []
     for q in tqdm(nonsense, desc="nonsense queries", unit="query"):
         found, _, matches = knn_only(q)
         best.append(max(found, default=-1.0) if matches == 0 else np.inf)  # a BM25 match: never empty
     cosines_a, unmatched_a, best_a = np.array(cosines), np.array(unmatched), np.array(best)
-    print(f"\n{args.train} training queries: {len(cosines)} k-NN-only candidates, {len(unmatched)} queries matching no"
-          f" product's words; {len(nonsense)} nonsense queries ({np.isinf(best_a).sum()} match a word)")
+    print(
+        f"\n{args.train} training queries: {len(cosines)} k-NN-only candidates, {len(unmatched)} queries matching no"
+        f" product's words; {len(nonsense)} nonsense queries ({np.isinf(best_a).sum()} match a word)"
+    )
     print(f"{'floor':>6}{'nonsense empty':>16}{'real unmatched empty':>22}{'k-NN-only kept':>16}")
     for floor in FLOORS:
-        print(f"{floor:6.2f}{(best_a < floor).mean():16.1%}{(unmatched_a < floor).mean() if unmatched else 0.0:22.1%}"
-              f"{(cosines_a >= floor).mean():16.1%}")
+        print(
+            f"{floor:6.2f}{(best_a < floor).mean():16.1%}{(unmatched_a < floor).mean() if unmatched else 0.0:22.1%}"
+            f"{(cosines_a >= floor).mean():16.1%}"
+        )
     chosen = args.floor
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -93,13 +101,18 @@ def main() -> None:
         (profiles / "floored.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
         spec["candidates"].pop("min_similarity")
         (profiles / "unfloored.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
-        evaluated = searcher_from(settings.model_copy(update={"api": settings.api.model_copy(
-            update={"profiles_dir": profiles})}), client=searcher.client, encoder=searcher.encoder)
+        evaluated = searcher_from(
+            settings.model_copy(update={"api": settings.api.model_copy(update={"profiles_dir": profiles})}),
+            client=searcher.client,
+            encoder=searcher.encoder,
+        )
         held_out = judged.only(held)
         runs = [run_profile(evaluated, held_out, name) for name in ("unfloored", "floored")]
         scores = report(held_out, runs)["scores"]
-    print(f"held-out NDCG@10 ({len(held)} queries): without {scores['unfloored']['ndcg@10']:.4f},"
-          f" with floor {chosen:.2f} {scores['floored']['ndcg@10']:.4f}")
+    print(
+        f"held-out NDCG@10 ({len(held)} queries): without {scores['unfloored']['ndcg@10']:.4f},"
+        f" with floor {chosen:.2f} {scores['floored']['ndcg@10']:.4f}"
+    )
 
 
 if __name__ == "__main__":

@@ -44,8 +44,9 @@ def index_catalog(reuse: bool, alias: str, model: Path | None = None) -> str:
         return "reused"
     env = {**os.environ, "SHOPSEARCH_INDEX_ALIAS": alias, **({"SHOPSEARCH_MODEL_PATH": str(model)} if model else {})}
     began = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "shopsearch.cli", "index", "reindex", str(DATA / "catalog.jsonl")],
-                   check=True, env=env)
+    subprocess.run(
+        [sys.executable, "-m", "shopsearch.cli", "index", "reindex", str(DATA / "catalog.jsonl")], check=True, env=env
+    )
     took = time.perf_counter() - began
     return f"{took:.0f} s ({lines / took:.0f} products/s)"
 
@@ -93,8 +94,16 @@ def main() -> None:
     rows["ltr"] = rows.pop("learned")
     if not args.no_finetune:
         model = profiles / "homedepot-finetuned"
-        print(finetune.run_judged(load_settings(), judged, out=model, epochs=args.epochs,
-                                  max_examples=args.examples, source="the Home Depot training queries"))
+        print(
+            finetune.run_judged(
+                load_settings(),
+                judged,
+                out=model,
+                epochs=args.epochs,
+                max_examples=args.examples,
+                source="the Home Depot training queries",
+            )
+        )
         indexing["fine-tuned"] = index_catalog(False, f"{ALIAS}-ft", model)
         tuned = searcher_from(load_settings(index={"alias": f"{ALIAS}-ft"}, model={"path": model}))
         full = learn(tuned, judged, base="default", name="full", note=" (Home Depot, fine-tuned vectors)")
@@ -102,14 +111,18 @@ def main() -> None:
     learning = time.perf_counter() - began
     timed = result.held_out[: args.latency_queries]
     base = result.report["scores"]["bm25"]["ndcg@10"]
-    print(f"\nHome Depot: {len(judged.queries)} judged queries, {len(result.train)} train, "
-          f"{len(result.held_out)} held out; indexing {indexing}; learning {learning:.0f} s")
+    print(
+        f"\nHome Depot: {len(judged.queries)} judged queries, {len(result.train)} train, "
+        f"{len(result.held_out)} held out; indexing {indexing}; learning {learning:.0f} s"
+    )
     print(f"{'profile':12}{'NDCG@10':>9}{'x BM25':>8}{'p':>9}{'MRR':>8}{'R@100':>8}{'p50 ms':>8}")
     for label, (run, name, used) in rows.items():
         score = run.report["scores"][name]
         p = run.report["p_values"][name].get("bm25", {}).get("ndcg@10") if name != "bm25" else None
-        print(f"{label:12}{score['ndcg@10']:9.4f}{score['ndcg@10'] / base:8.3f}{'' if p is None else f'{p:.1e}':>9}"
-              f"{score['mrr']:8.4f}{score['recall@100']:8.4f}{search_p50(used, judged, timed, name):8.1f}")
+        print(
+            f"{label:12}{score['ndcg@10']:9.4f}{score['ndcg@10'] / base:8.3f}{'' if p is None else f'{p:.1e}':>9}"
+            f"{score['mrr']:8.4f}{score['recall@100']:8.4f}{search_p50(used, judged, timed, name):8.1f}"
+        )
     print("p: paired t-test against bm25 on the held-out queries; p50: in-process search, size 10")
     print("ranker leans on: " + ", ".join(f"{name} {share:.0%}" for name, share in result.importance[:8]))
     print(json.dumps({"profiles_dir": str(profiles)}))

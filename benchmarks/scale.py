@@ -35,8 +35,18 @@ from _measure import exact_top10, recall_at_10
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "homedepot"
 REPO = Path(__file__).resolve().parents[1]
 ALIAS = "scale"
-VARIANTS = ("Black", "White", "Brushed Nickel", "2-Pack", "Oil-Rubbed Bronze", "Gray", "Almond", "10-Pack", "Chrome",
-            "Satin")
+VARIANTS = (
+    "Black",
+    "White",
+    "Brushed Nickel",
+    "2-Pack",
+    "Oil-Rubbed Bronze",
+    "Gray",
+    "Almond",
+    "10-Pack",
+    "Chrome",
+    "Satin",
+)
 NOISE = 0.25  # per-dimension scale of the copies' noise, relative to a unit vector: cosine ~ 1/sqrt(1 + 0.25^2)
 
 
@@ -125,8 +135,10 @@ def build(indexer, records: list[dict], products: int) -> str:  # noqa: ANN001
     began = time.perf_counter()
     report = indexer.reindex(None, rows=expanded(records, products, vectors, indexer.settings))
     took = time.perf_counter() - began
-    print(f"\n{report.write.written:,} products in {took:.0f} s: {report.write.written / took:.0f} docs/s end to end "
-          f"(bulk {report.write.docs_per_s:.0f} docs/s), {indexer.settings.index.bulk_threads} bulk writers")
+    print(
+        f"\n{report.write.written:,} products in {took:.0f} s: {report.write.written / took:.0f} docs/s end to end "
+        f"(bulk {report.write.docs_per_s:.0f} docs/s), {indexer.settings.index.bulk_threads} bulk writers"
+    )
     return report.index
 
 
@@ -172,20 +184,31 @@ def main() -> None:
     judged = load_csv(DATA / "judgments.csv")
     held = [judged.queries[q] for q in split(judged, 0.2)[1]]
     query_vectors = indexer.encoder.encode_queries(held[: args.queries])
-    print(f"index on disk {stats['store']['size_in_bytes'] / 2**30:.2f} GiB in {stats['segments']['count']} segments; "
-          f"vectors alone {stats['docs']['count'] * indexer.encoder.dimension * 4 / 2**30:.2f} GiB (float32)")
-    print("JVM heap used / max: " + ", ".join(f"{m['heap_used_in_bytes'] / 2**30:.2f} / "
-                                              f"{m['heap_max_in_bytes'] / 2**30:.2f} GiB" for m in jvm))
+    print(
+        f"index on disk {stats['store']['size_in_bytes'] / 2**30:.2f} GiB in {stats['segments']['count']} segments; "
+        f"vectors alone {stats['docs']['count'] * indexer.encoder.dimension * 4 / 2**30:.2f} GiB (float32)"
+    )
+    print(
+        "JVM heap used / max: "
+        + ", ".join(f"{m['heap_used_in_bytes'] / 2**30:.2f} / {m['heap_max_in_bytes'] / 2**30:.2f} GiB" for m in jvm)
+    )
     truth = exact_top10(client, index, query_vectors)
     for label, ef in (("default (k 50)", None), (f"tuned (ef_search {args.ef_search})", args.ef_search)):
-        print(f"k-NN recall@10, {label}: {recall_at_10(client, index, query_vectors, truth, ef):.3f} "
-              f"({len(query_vectors)} held-out queries, exact cosine over every product)", flush=True)
+        print(
+            f"k-NN recall@10, {label}: {recall_at_10(client, index, query_vectors, truth, ef):.3f} "
+            f"({len(query_vectors)} held-out queries, exact cosine over every product)",
+            flush=True,
+        )
     searcher = searcher_from(settings, client=client, encoder=indexer.encoder)
     timed = held[-args.latency_queries :]
     print(f"{'search':27}{'p50 ms':>8}{'p99 ms':>8}")
-    for label, profile in (("BM25", "bm25"), ("k-NN", "semantic"), ("full blend", "default"),
-                           (f"k-NN, ef_search {args.ef_search}", "semantic-tuned"),
-                           (f"full blend, ef_search {args.ef_search}", "default-tuned")):
+    for label, profile in (
+        ("BM25", "bm25"),
+        ("k-NN", "semantic"),
+        ("full blend", "default"),
+        (f"k-NN, ef_search {args.ef_search}", "semantic-tuned"),
+        (f"full blend, ef_search {args.ef_search}", "default-tuned"),
+    ):
         p50, p99 = latencies(searcher, timed, profile)
         print(f"{label:27}{p50:8.1f}{p99:8.1f}")
     if not args.keep and not args.reuse:

@@ -35,12 +35,38 @@ import requests
 from _measure import engine_cpu_s
 from _server import api_server, percentiles_ms
 
-QUERIES = ["chef knife", "running shoes", "wireless headphones", "cast iron skillet", "yoga mat", "rain jacket",
-           "bluetooth speaker", "power bank", "espresso machine", "camping tent", "dog bed", "sunscreen",
-           "mechanical keyboard", "summer dress", "standing desk", "french press", "sleeping bag", "phone case",
-           "菜刀", "龙井", "trail running shoes for mud", "something to keep my coffee hot", "gift for a runner",
-           "noise cancelling earbuds", "knife set with block", "lightweight hiking backpack", "vitamin c serum",
-           "building set for kids", "ergonomic office chair", "usb-c hub"]
+QUERIES = [
+    "chef knife",
+    "running shoes",
+    "wireless headphones",
+    "cast iron skillet",
+    "yoga mat",
+    "rain jacket",
+    "bluetooth speaker",
+    "power bank",
+    "espresso machine",
+    "camping tent",
+    "dog bed",
+    "sunscreen",
+    "mechanical keyboard",
+    "summer dress",
+    "standing desk",
+    "french press",
+    "sleeping bag",
+    "phone case",
+    "菜刀",
+    "龙井",
+    "trail running shoes for mud",
+    "something to keep my coffee hot",
+    "gift for a runner",
+    "noise cancelling earbuds",
+    "knife set with block",
+    "lightweight hiking backpack",
+    "vitamin c serum",
+    "building set for kids",
+    "ergonomic office chair",
+    "usb-c hub",
+]
 MODES = {"bm25": {"profile": "bm25"}, "blend": {"profile": "default", "user_id": "bench-user"}}
 HOMEDEPOT = Path(__file__).resolve().parents[2] / "shared" / "data" / "homedepot"
 
@@ -75,8 +101,9 @@ def cpu_seconds(client) -> tuple[float, float, float]:  # noqa: ANN001
     return engine_cpu_s(client), api, time.process_time()
 
 
-def run_level(base: str, params: dict, clients: int, total: int, queries: list[str],
-              ticket: count) -> tuple[np.ndarray, float]:
+def run_level(
+    base: str, params: dict, clients: int, total: int, queries: list[str], ticket: count
+) -> tuple[np.ndarray, float]:
     """Send `total` requests from `clients` threads (keep-alive sessions); return latencies and wall time.
     `ticket` numbers the queries across levels, so the long tail never repeats a query."""
     local = threading.local()
@@ -124,10 +151,14 @@ def main() -> None:
                 p50[mode, clients], rate[mode, clients] = ms[0], args.requests / wall
                 print(f"{mode:6} {clients:7d} {ms[0]:8.1f} {ms[1]:8.1f} {ms[2]:8.1f} {rate[mode, clients]:8.1f}")
         for clients in (1, 4, 16):
-            print(f"at {clients:2d} clients: p50 blend / bm25 {p50['blend', clients] / p50['bm25', clients]:.2f}, "
-                  f"req/s blend / bm25 {rate['blend', clients] / rate['bm25', clients]:.2f}")
-        print("CPU ms per request at 16 clients, engine / API / load generator: " + ", ".join(
-            f"{mode} {' / '.join(f'{ms:.1f}' for ms in spent)}" for mode, spent in cpu.items()))
+            print(
+                f"at {clients:2d} clients: p50 blend / bm25 {p50['blend', clients] / p50['bm25', clients]:.2f}, "
+                f"req/s blend / bm25 {rate['blend', clients] / rate['bm25', clients]:.2f}"
+            )
+        print(
+            "CPU ms per request at 16 clients, engine / API / load generator: "
+            + ", ".join(f"{mode} {' / '.join(f'{ms:.1f}' for ms in spent)}" for mode, spent in cpu.items())
+        )
         print("API processes RSS, master and workers (MB): " + ", ".join(f"{mb:.0f}" for mb in worker_rss_mb()))
 
 

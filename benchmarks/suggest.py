@@ -1,6 +1,6 @@
 """Autocomplete latency on loopback (/suggest on the sample catalog): p50/p95/p99 over typed prefixes.
 
-    python benchmarks/suggest.py [--requests 400]
+python benchmarks/suggest.py [--requests 400]
 """
 
 from __future__ import annotations
@@ -11,8 +11,22 @@ import time
 import requests
 from _server import api_server, percentiles_ms
 
-WORDS = ["chef knife", "running shoes", "wireless headphones", "cast iron skillet", "bluetooth speaker",
-         "espresso machine", "sleeping bag", "phone case", "yoga mat", "rain jacket", "龙井", "菜刀", "skilet", "hedphones"]
+WORDS = [
+    "chef knife",
+    "running shoes",
+    "wireless headphones",
+    "cast iron skillet",
+    "bluetooth speaker",
+    "espresso machine",
+    "sleeping bag",
+    "phone case",
+    "yoga mat",
+    "rain jacket",
+    "龙井",
+    "菜刀",
+    "skilet",
+    "hedphones",
+]
 
 
 def main() -> None:
@@ -29,8 +43,10 @@ def main() -> None:
             session.get(f"{base}/suggest", params={"q": prefixes[i % len(prefixes)]}, timeout=30).raise_for_status()
             latencies.append(time.perf_counter() - began)
     p50, p95, p99 = percentiles_ms(latencies)
-    print(f"/suggest over {args.requests} requests ({len(prefixes)} prefixes): "
-          f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms")
+    print(
+        f"/suggest over {args.requests} requests ({len(prefixes)} prefixes): "
+        f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -46,20 +46,34 @@ def mapping_with(m: int, ef_construction: int, directory: Path) -> Path:
 
 
 def reindex(threads: int, mapping: Path, client) -> dict[str, float]:  # noqa: ANN001
-    env = {**os.environ, "SHOPSEARCH_INDEX_ALIAS": ALIAS, "SHOPSEARCH_INDEX_BULK_THREADS": str(threads),
-           "SHOPSEARCH_INDEX_MAPPING": str(mapping)}
+    env = {
+        **os.environ,
+        "SHOPSEARCH_INDEX_ALIAS": ALIAS,
+        "SHOPSEARCH_INDEX_BULK_THREADS": str(threads),
+        "SHOPSEARCH_INDEX_MAPPING": str(mapping),
+    }
     engine, children = engine_cpu_s(client), resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "shopsearch.cli", "index", "reindex", str(DATA / "catalog.jsonl")],
-                         check=True, env=env, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "shopsearch.cli", "index", "reindex", str(DATA / "catalog.jsonl")],
+        check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+    ).stdout
     took = time.perf_counter() - began
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    report = json.loads(out[out.index("{"):])
+    report = json.loads(out[out.index("{") :])
     stats = client.indices.stats(index=ALIAS, metric="segments")["_all"]["primaries"]["segments"]
-    return {"docs_per_s": report["accepted"] / took, "seconds": took,
-            "engine_cpu": engine_cpu_s(client) - engine,
-            "client_cpu": after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime,
-            "segments": stats["count"], "cached": report["cached"], "accepted": report["accepted"]}
+    return {
+        "docs_per_s": report["accepted"] / took,
+        "seconds": took,
+        "engine_cpu": engine_cpu_s(client) - engine,
+        "client_cpu": after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime,
+        "segments": stats["count"],
+        "cached": report["cached"],
+        "accepted": report["accepted"],
+    }
 
 
 def main() -> None:
@@ -81,14 +95,19 @@ def main() -> None:
     warm = reindex(2, REPO / "mappings" / "products.json", client)
     truth = exact_top10(client, ALIAS, vectors)  # the same products under every setting
     print(f"warm-up: {warm['accepted']} products, {warm['cached']} vectors from the cache, {warm['seconds']:.0f} s")
-    print(f"{'setting':32}{'docs/s':>8}{'x first':>9}{'engine CPU s':>14}{'client CPU s':>14}{'segments':>10}"
-          f"{'recall@10':>11}")
+    print(
+        f"{'setting':32}{'docs/s':>8}{'x first':>9}{'engine CPU s':>14}{'client CPU s':>14}{'segments':>10}"
+        f"{'recall@10':>11}"
+    )
     first = None
     for label, (threads, m, ef) in SETTINGS.items():
         row = reindex(threads, mapping_with(m, ef, work), client)
         first = first or row["docs_per_s"]
-        print(f"{label:32}{row['docs_per_s']:8.0f}{row['docs_per_s'] / first:9.2f}{row['engine_cpu']:14.1f}"
-              f"{row['client_cpu']:14.1f}{row['segments']:10d}{recall_at_10(client, ALIAS, vectors, truth):11.3f}", flush=True)
+        print(
+            f"{label:32}{row['docs_per_s']:8.0f}{row['docs_per_s'] / first:9.2f}{row['engine_cpu']:14.1f}"
+            f"{row['client_cpu']:14.1f}{row['segments']:10d}{recall_at_10(client, ALIAS, vectors, truth):11.3f}",
+            flush=True,
+        )
     print(f"recall@10: {len(held)} held-out queries, k-NN with k 50 against exact cosine over every product")
 
 

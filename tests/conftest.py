@@ -105,8 +105,14 @@ def tiny_bert_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (model_dir / "vocab.txt").write_text("\n".join(dict.fromkeys(vocab)) + "\n")
     BertTokenizerFast(vocab_file=str(model_dir / "vocab.txt")).save_pretrained(model_dir)
     torch.manual_seed(0)
-    config = BertConfig(vocab_size=len(dict.fromkeys(vocab)), hidden_size=32, num_hidden_layers=2,
-                        num_attention_heads=2, intermediate_size=64, max_position_embeddings=128)
+    config = BertConfig(
+        vocab_size=len(dict.fromkeys(vocab)),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
     BertModel(config).save_pretrained(model_dir)
     return model_dir
 
@@ -127,26 +133,92 @@ def minilm_encoder():
 
 
 def _items(prefix: str, category: str, titles: list[str], sales: list[int], price: float) -> list[dict]:
-    return [{"id": f"{prefix}{i}", "title": title, "category": category, "brand": title.split()[0],
-             "price": price + 7 * i, "sales": sales[i], "stock": 5} for i, title in enumerate(titles)]
+    return [
+        {
+            "id": f"{prefix}{i}",
+            "title": title,
+            "category": category,
+            "brand": title.split()[0],
+            "price": price + 7 * i,
+            "sales": sales[i],
+            "stock": 5,
+        }
+        for i, title in enumerate(titles)
+    ]
 
 
 SHOP = [
-    *_items("K", "Home > Kitchen > Knives", [
-        "Shun chef knife 8 inch", "Wusthof paring knife", "Victorinox bread knife serrated",
-        "Global santoku knife", "Zwilling knife set with block", "Mercer boning knife"], [40, 5, 12, 3, 90, 1], 30),
-    *_items("C", "Home > Kitchen > Cookware", [
-        "Lodge cast iron skillet", "T-fal nonstick frying pan", "Le Creuset dutch oven",
-        "All-Clad stainless saucepan", "Tramontina stock pot", "Calphalon wok"], [60, 30, 8, 4, 2, 6], 25),
-    *_items("R", "Sports > Running > Shoes", [
-        "Nike running shoes lightweight", "Adidas running shoes cushioned", "Asics running shoes stability",
-        "Brooks Ghost road shoe", "New Balance running shoes wide fit"], [10, 12, 9, 5000, 7], 80),
-    *_items("T", "Sports > Outdoor > Camping", [
-        "Coleman two person tent waterproof", "MSR sleeping bag down", "Black Diamond headlamp"], [15, 4, 22], 40),
-    *_items("H", "Electronics > Audio > Headphones", [
-        "Sony noise cancelling headphones", "Bose wireless earbuds", "Sennheiser studio headphones"], [70, 50, 3], 90),
-    {"id": "Z1", "title": "西湖龙井 明前新茶 礼盒装", "category": "食品 > 茶叶", "brand": "中茶", "price": 199, "sales": 33},
-    {"id": "Z2", "title": "张小泉 不锈钢菜刀", "category": "家居 > 厨房 > 刀具", "brand": "张小泉", "price": 89, "sales": 51},
+    *_items(
+        "K",
+        "Home > Kitchen > Knives",
+        [
+            "Shun chef knife 8 inch",
+            "Wusthof paring knife",
+            "Victorinox bread knife serrated",
+            "Global santoku knife",
+            "Zwilling knife set with block",
+            "Mercer boning knife",
+        ],
+        [40, 5, 12, 3, 90, 1],
+        30,
+    ),
+    *_items(
+        "C",
+        "Home > Kitchen > Cookware",
+        [
+            "Lodge cast iron skillet",
+            "T-fal nonstick frying pan",
+            "Le Creuset dutch oven",
+            "All-Clad stainless saucepan",
+            "Tramontina stock pot",
+            "Calphalon wok",
+        ],
+        [60, 30, 8, 4, 2, 6],
+        25,
+    ),
+    *_items(
+        "R",
+        "Sports > Running > Shoes",
+        [
+            "Nike running shoes lightweight",
+            "Adidas running shoes cushioned",
+            "Asics running shoes stability",
+            "Brooks Ghost road shoe",
+            "New Balance running shoes wide fit",
+        ],
+        [10, 12, 9, 5000, 7],
+        80,
+    ),
+    *_items(
+        "T",
+        "Sports > Outdoor > Camping",
+        ["Coleman two person tent waterproof", "MSR sleeping bag down", "Black Diamond headlamp"],
+        [15, 4, 22],
+        40,
+    ),
+    *_items(
+        "H",
+        "Electronics > Audio > Headphones",
+        ["Sony noise cancelling headphones", "Bose wireless earbuds", "Sennheiser studio headphones"],
+        [70, 50, 3],
+        90,
+    ),
+    {
+        "id": "Z1",
+        "title": "西湖龙井 明前新茶 礼盒装",
+        "category": "食品 > 茶叶",
+        "brand": "中茶",
+        "price": 199,
+        "sales": 33,
+    },
+    {
+        "id": "Z2",
+        "title": "张小泉 不锈钢菜刀",
+        "category": "家居 > 厨房 > 刀具",
+        "brand": "张小泉",
+        "price": 89,
+        "sales": 51,
+    },
 ]
 
 
@@ -163,11 +235,17 @@ def shop(os_settings, client, minilm_encoder, tmp_path_factory) -> Iterator[dict
     shutil.copytree(MAPPINGS_DIR / "rules", rules)
     suffix = uuid.uuid4().hex[:8]
     settings = load_settings(
-        opensearch=os_settings.model_dump(), model={"path": minilm_encoder.model_dir},
+        opensearch=os_settings.model_dump(),
+        model={"path": minilm_encoder.model_dir},
         index={"alias": f"test-shop-{suffix}", "vector_cache": tmp / "v.sqlite", "dead_letter_dir": tmp},
-        api={"profiles_dir": profiles, "rules_dir": rules, "users_index": f"test-users-{suffix}",
-             "events_stream": f"test-events-{suffix}", "cf_index": f"test-cf-{suffix}",
-             "searches_stream": f"test-searches-{suffix}"},
+        api={
+            "profiles_dir": profiles,
+            "rules_dir": rules,
+            "users_index": f"test-users-{suffix}",
+            "events_stream": f"test-events-{suffix}",
+            "cf_index": f"test-cf-{suffix}",
+            "searches_stream": f"test-searches-{suffix}",
+        },
     )
     catalog = tmp / "shop.jsonl"
     catalog.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in SHOP), encoding="utf-8")

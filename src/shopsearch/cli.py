@@ -35,15 +35,24 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group)
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), envvar="SHOPSEARCH_CONFIG",
-              help="YAML settings file (also SHOPSEARCH_CONFIG).")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    envvar="SHOPSEARCH_CONFIG",
+    help="YAML settings file (also SHOPSEARCH_CONFIG).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
 @click.pass_context
 def cli(ctx: click.Context, config_file: str | None, verbose: bool) -> None:
     """shopsearch: e-commerce search on OpenSearch."""
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for chatty in ("opensearch", "urllib3"):  # else a line (and traceback) per request and retry; our code logs failures itself
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for chatty in (
+        "opensearch",
+        "urllib3",
+    ):  # else a line (and traceback) per request and retry; our code logs failures itself
         logging.getLogger(chatty).setLevel(logging.DEBUG if verbose else logging.ERROR)
     ctx.obj = load_settings(config_file)
 

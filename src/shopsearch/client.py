@@ -55,8 +55,9 @@ def api_client(settings: Settings, *, retries: bool = True) -> OpenSearch:
     """The search API's client: a request may spend api.search_timeout on the engine, then the shopper gets a
     503. A timed-out call is not retried (that would multiply the budget); `retries=False` is for writes
     that must not be sent twice (events without an event_id)."""
-    cfg = settings.opensearch.model_copy(update={"timeout": settings.api.search_timeout,
-                                                 **({} if retries else {"max_retries": 0})})
+    cfg = settings.opensearch.model_copy(
+        update={"timeout": settings.api.search_timeout, **({} if retries else {"max_retries": 0})}
+    )
     return OpenSearch(**{**client_options(cfg), "retry_on_timeout": False})
 
 

@@ -78,14 +78,20 @@ class ModelSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    path: Path | None = Field(default=None, description="HF model directory (runtime torch) or a directory written"
-                              " by `shopsearch model export` (runtime onnx); default: the packaged all-MiniLM-L6-v2.")
+    path: Path | None = Field(
+        default=None,
+        description="HF model directory (runtime torch) or a directory written"
+        " by `shopsearch model export` (runtime onnx); default: the packaged all-MiniLM-L6-v2.",
+    )
     runtime: Literal["torch", "onnx"] = Field(default="torch", description="onnx: ONNX Runtime, no torch loaded.")
     max_length: int = Field(default=256, ge=8, le=8192)
     batch_size: int | None = Field(default=None, ge=1, le=4096, description="Default: 16 on CPU, 128 on GPU.")
     device: str = Field(default="auto", pattern=r"^(auto|cpu|cuda(:\d+)?)$")
-    quantize: bool = Field(default=False, description="Dynamic int8: torch quantises at load, onnx loads the"
-                           " exported int8 model (`model export --int8`).")
+    quantize: bool = Field(
+        default=False,
+        description="Dynamic int8: torch quantises at load, onnx loads the"
+        " exported int8 model (`model export --int8`).",
+    )
     threads: int | None = Field(default=None, ge=1)
     query_prefix: str = ""
     document_prefix: str = ""
@@ -140,15 +146,20 @@ class ApiSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     profiles_dir: Path = MAPPINGS_DIR / "profiles"
-    rules_dir: Path = Field(default=MAPPINGS_DIR / "rules", description="Query rules (pin, hide, boost, bury, redirect).")
+    rules_dir: Path = Field(
+        default=MAPPINGS_DIR / "rules", description="Query rules (pin, hide, boost, bury, redirect)."
+    )
     default_profile: str = "default"
     users_index: str = Field(default="user-profiles", pattern=r"^[a-z0-9][a-z0-9_-]*$")
     users_mapping: Path = MAPPINGS_DIR / "user_profiles.json"
     query_cache_size: int = Field(default=4096, ge=0)
     events_stream: str = Field(default="shopsearch-events", pattern=r"^[a-z0-9][a-z0-9_-]*$")
     events_template: Path = MAPPINGS_DIR / "events.json"
-    searches_stream: str = Field(default="shopsearch-searches", pattern=r"^[a-z0-9][a-z0-9_-]*$",
-                                 description="The search log (one line per search served), for analytics.")
+    searches_stream: str = Field(
+        default="shopsearch-searches",
+        pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        description="The search log (one line per search served), for analytics.",
+    )
     searches_template: Path = MAPPINGS_DIR / "searches.json"
     experiments_index: str = Field(default="shopsearch-experiments", pattern=r"^[a-z0-9][a-z0-9_-]*$")
     cf_index: str = Field(default="shopsearch-bought-together", pattern=r"^[a-z0-9][a-z0-9_-]*$")
@@ -157,17 +168,29 @@ class ApiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=2, ge=1)
-    threads: int = Field(default=1, ge=1, le=64, description="Requests each worker serves at once (gunicorn's"
-                         " gthread workers when above 1).")
+    threads: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Requests each worker serves at once (gunicorn's gthread workers when above 1).",
+    )
     # Torch threads per API worker for query encoding (model.threads, when set, wins). One: a query is
     # a few tokens, and each worker's threads spinning for cores that the other workers and the engine
     # need made the blended search collapse as soon as requests overlapped.
     encoder_threads: int = Field(default=1, ge=1)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="Larger request bodies get a 413.")
-    search_timeout: float = Field(default=2.0, gt=0, le=60, description="Seconds a request may spend on"
-                                  " OpenSearch before it gets a 503; gunicorn's worker timeout is set from it.")
-    model_check_s: float = Field(default=30.0, ge=0, description="How often the served index's model is checked"
-                                 " against the loaded one (0: on every search).")
+    search_timeout: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        description="Seconds a request may spend on"
+        " OpenSearch before it gets a 503; gunicorn's worker timeout is set from it.",
+    )
+    model_check_s: float = Field(
+        default=30.0,
+        ge=0,
+        description="How often the served index's model is checked against the loaded one (0: on every search).",
+    )
 
 
 class EventsSettings(BaseModel):
@@ -196,10 +219,15 @@ class AuthSettings(BaseModel):
     keys: list[ApiKey] = Field(default=[], description="JSON list in SHOPSEARCH_AUTH_KEYS.")
     shopper_secret: SecretStr | None = Field(default=None, description="Signs shopper tokens (32+ characters).")
     token_ttl: int = Field(default=3600, ge=60, le=30 * 86400, description="Seconds a shopper token is valid.")
-    page_key: SecretStr | None = Field(default=None, description="A search-role key the shop page sends; public"
-                                       " by nature, like any search-only key in a web page.")
-    demo_shoppers: bool = Field(default=False, description="The page lists up to 12 shoppers, each with a token"
-                                " minted for it as a shop's back end would at sign-in: a demo, loopback only.")
+    page_key: SecretStr | None = Field(
+        default=None,
+        description="A search-role key the shop page sends; public by nature, like any search-only key in a web page.",
+    )
+    demo_shoppers: bool = Field(
+        default=False,
+        description="The page lists up to 12 shoppers, each with a token"
+        " minted for it as a shop's back end would at sign-in: a demo, loopback only.",
+    )
 
     @field_validator("shopper_secret")
     @classmethod

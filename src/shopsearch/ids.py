@@ -16,5 +16,6 @@ def _fits(value: str) -> str:
     return value
 
 
-DocId = Annotated[str, Field(min_length=1, max_length=MAX_ID_BYTES, description="1 to 512 bytes of UTF-8."),
-                  AfterValidator(_fits)]
+DocId = Annotated[
+    str, Field(min_length=1, max_length=MAX_ID_BYTES, description="1 to 512 bytes of UTF-8."), AfterValidator(_fits)
+]

@@ -18,8 +18,15 @@ pytestmark = [pytest.mark.engine, pytest.mark.browser]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -35,11 +42,20 @@ def base_url(shop, minilm_encoder, admin_key) -> Iterator[str]:
     assert http.put("/users/knife-fan/profile", json={"items": ["K0", "K2", "K4"]}).status_code == 200
     assert http.put("/users/pan-fan/profile", json={"items": ["C0", "C1", "C2"]}).status_code == 200
     key = keys.new_key()
-    auth = AuthSettings(keys=[{"name": "page", "role": "search", "sha256": keys.digest(key)},
-                              {"name": "analyst", "role": "admin", "sha256": keys.digest(admin_key)}], page_key=key,
-                        shopper_secret="a-demo-secret-of-at-least-32-characters", demo_shoppers=True)
-    app = create_app(shop["settings"].model_copy(update={"auth": auth}),
-                     client=shop["app"].extensions["shopsearch"].client, encoder=minilm_encoder)
+    auth = AuthSettings(
+        keys=[
+            {"name": "page", "role": "search", "sha256": keys.digest(key)},
+            {"name": "analyst", "role": "admin", "sha256": keys.digest(admin_key)},
+        ],
+        page_key=key,
+        shopper_secret="a-demo-secret-of-at-least-32-characters",
+        demo_shoppers=True,
+    )
+    app = create_app(
+        shop["settings"].model_copy(update={"auth": auth}),
+        client=shop["app"].extensions["shopsearch"].client,
+        encoder=minilm_encoder,
+    )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -26,10 +26,15 @@ ROLES = ("search", "events", "admin")
 def guarded(shop, minilm_encoder) -> dict:
     """The shop's API with one key per role and shopper tokens switched on."""
     plain = {role: keys.new_key() for role in ROLES}
-    auth = AuthSettings(keys=[{"name": role, "role": role, "sha256": keys.digest(key)} for role, key in plain.items()],
-                        shopper_secret=SECRET)
-    app = create_app(shop["settings"].model_copy(update={"auth": auth}), client=shop["app"].extensions[
-        "shopsearch"].client, encoder=minilm_encoder)
+    auth = AuthSettings(
+        keys=[{"name": role, "role": role, "sha256": keys.digest(key)} for role, key in plain.items()],
+        shopper_secret=SECRET,
+    )
+    app = create_app(
+        shop["settings"].model_copy(update={"auth": auth}),
+        client=shop["app"].extensions["shopsearch"].client,
+        encoder=minilm_encoder,
+    )
     return {"http": app.test_client(), "keys": plain, "app": app}
 
 
@@ -71,7 +76,9 @@ def test_each_role_is_allowed_exactly_where_it_should_be(guarded, method: str, p
     assert status(guarded, method, path, "sk_not-a-key", json=body) == 401
     for role, key in guarded["keys"].items():
         expected = 403 if ROLES.index(role) < ROLES.index(least) else (200, 404)
-        assert status(guarded, method, path, key, json=body) in (expected if isinstance(expected, tuple) else (expected,)), role
+        assert status(guarded, method, path, key, json=body) in (
+            expected if isinstance(expected, tuple) else (expected,)
+        ), role
 
 
 def test_public_endpoints_need_no_credentials(guarded) -> None:
@@ -130,9 +137,14 @@ def test_ids_are_limited_in_bytes_like_opensearch(shop) -> None:
     assert posted["accepted"] == 0 and posted["rejected"][0]["field"] == "user_id"
 
 
-@pytest.mark.parametrize("q", [" ".join(f"w{i}" for i in range(600)),
-                               "".join(chr(0x4E00 + 7 * i) for i in range(200)),
-                               " ".join(f"word{i}" for i in range(40))])
+@pytest.mark.parametrize(
+    "q",
+    [
+        " ".join(f"w{i}" for i in range(600)),
+        "".join(chr(0x4E00 + 7 * i) for i in range(200)),
+        " ".join(f"word{i}" for i in range(40)),
+    ],
+)
 def test_queries_past_the_clause_limit_are_a_400_naming_q(shop, q: str) -> None:
     response = shop["http"].get("/search", query_string={"q": q})
     assert response.status_code == 400 and response.get_json()["parameter"] == "q"
@@ -150,13 +162,23 @@ def test_products_show_their_public_fields_only(shop) -> None:
 
 
 def test_every_endpoint_is_a_503_when_the_alias_is_gone(shop, minilm_encoder) -> None:
-    gone = shop["settings"].model_copy(update={"index": shop["settings"].index.model_copy(
-        update={"alias": f"test-gone-{uuid.uuid4().hex[:8]}"})})
+    gone = shop["settings"].model_copy(
+        update={"index": shop["settings"].index.model_copy(update={"alias": f"test-gone-{uuid.uuid4().hex[:8]}"})}
+    )
     http = create_app(gone, client=shop["app"].extensions["shopsearch"].client, encoder=minilm_encoder).test_client()
-    calls = [("GET", "/search?q=knife"), ("GET", "/search?q=knife&sort=price_asc"), ("GET", "/search"),
-             ("GET", "/suggest?q=kni"), ("GET", "/products/K0"), ("GET", "/recommend/similar/K0"),
-             ("GET", "/recommend/bought-together/K0"), ("GET", "/recommend/for-you?user_id=u1"),
-             ("POST", "/events"), ("PUT", "/users/u1/profile"), ("GET", "/health")]
+    calls = [
+        ("GET", "/search?q=knife"),
+        ("GET", "/search?q=knife&sort=price_asc"),
+        ("GET", "/search"),
+        ("GET", "/suggest?q=kni"),
+        ("GET", "/products/K0"),
+        ("GET", "/recommend/similar/K0"),
+        ("GET", "/recommend/bought-together/K0"),
+        ("GET", "/recommend/for-you?user_id=u1"),
+        ("POST", "/events"),
+        ("PUT", "/users/u1/profile"),
+        ("GET", "/health"),
+    ]
     for method, path in calls:
         body = event("u1") if path == "/events" else {"items": ["K0"]} if "profile" in path else None
         response = http.open(path, method=method, json=body)
@@ -177,7 +199,9 @@ def test_a_retried_event_batch_is_stored_once(shop) -> None:
     late = f"user-{uuid.uuid4().hex[:8]}"
     died = [event(late, event_id=f"{late}-{n}", product_id=p) for n, p in enumerate(("K0", "C0"))]
     assert services.events.store.append([Event.model_validate(e).stamped(datetime.now(UTC)) for e in died]) == [
-        None, None]
+        None,
+        None,
+    ]
     retried = shop["http"].post("/events", json=died).get_json()
     assert retried["duplicates"] == [0, 1] and services.users.get(late)["event_counts"] == {"view": 2}
     shop["http"].post("/events", json=died)
@@ -207,10 +231,14 @@ def test_the_api_follows_a_reindex_with_another_model(shop, tiny_encoder, tiny_b
 
     other = Encoder(_another_tiny_bert(tiny_bert_dir, tmp_path / "other-bert"), max_length=64)
     assert other.model_id != tiny_encoder.model_id and other.dimension == tiny_encoder.dimension
-    settings = shop["settings"].model_copy(update={
-        "index": shop["settings"].index.model_copy(update={"alias": f"test-switch-{uuid.uuid4().hex[:8]}",
-                                                           "vector_cache": tmp_path / "v.sqlite"}),
-        "api": shop["settings"].api.model_copy(update={"model_check_s": 0, "users_index": "test-switch-users"})})
+    settings = shop["settings"].model_copy(
+        update={
+            "index": shop["settings"].index.model_copy(
+                update={"alias": f"test-switch-{uuid.uuid4().hex[:8]}", "vector_cache": tmp_path / "v.sqlite"}
+            ),
+            "api": shop["settings"].api.model_copy(update={"model_check_s": 0, "users_index": "test-switch-users"}),
+        }
+    )
     client = shop["app"].extensions["shopsearch"].client
     catalog = tmp_path / "shop.jsonl"
     catalog.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in SHOP), encoding="utf-8")
@@ -226,12 +254,17 @@ def test_the_api_follows_a_reindex_with_another_model(shop, tiny_encoder, tiny_b
         client.indices.delete(index=f"{settings.index.alias}-*", ignore_unavailable=True)
 
 
-def test_a_reindex_with_a_model_of_another_size_is_a_503_that_says_why(shop, minilm_encoder, tiny_encoder,
-                                                                      tmp_path: Path) -> None:
-    settings = shop["settings"].model_copy(update={
-        "index": shop["settings"].index.model_copy(update={"alias": f"test-size-{uuid.uuid4().hex[:8]}",
-                                                           "vector_cache": tmp_path / "v.sqlite"}),
-        "api": shop["settings"].api.model_copy(update={"model_check_s": 0})})
+def test_a_reindex_with_a_model_of_another_size_is_a_503_that_says_why(
+    shop, minilm_encoder, tiny_encoder, tmp_path: Path
+) -> None:
+    settings = shop["settings"].model_copy(
+        update={
+            "index": shop["settings"].index.model_copy(
+                update={"alias": f"test-size-{uuid.uuid4().hex[:8]}", "vector_cache": tmp_path / "v.sqlite"}
+            ),
+            "api": shop["settings"].api.model_copy(update={"model_check_s": 0}),
+        }
+    )
     client = shop["app"].extensions["shopsearch"].client
     catalog = tmp_path / "shop.jsonl"
     catalog.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in SHOP[:5]), encoding="utf-8")
@@ -250,8 +283,11 @@ def test_a_reindex_with_a_model_of_another_size_is_a_503_that_says_why(shop, min
 def test_the_shop_page_carries_its_search_only_key(shop, minilm_encoder) -> None:
     key = keys.new_key()
     auth = AuthSettings(keys=[{"name": "page", "role": "search", "sha256": keys.digest(key)}], page_key=key)
-    http = create_app(shop["settings"].model_copy(update={"auth": auth}), client=shop["app"].extensions[
-        "shopsearch"].client, encoder=minilm_encoder).test_client()
+    http = create_app(
+        shop["settings"].model_copy(update={"auth": auth}),
+        client=shop["app"].extensions["shopsearch"].client,
+        encoder=minilm_encoder,
+    ).test_client()
     assert f'data-key="{key}"' in http.get("/").get_data(as_text=True)
     assert http.get("/search?q=knife", headers=bearer(key)).status_code == 200
     assert http.get("/users", headers=bearer(key)).status_code == 403
@@ -266,9 +302,14 @@ def test_a_silent_engine_gives_a_503_within_the_budget_not_a_stuck_worker(shop, 
     with socket.socket() as silent:  # accepts connections (the kernel's backlog), never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen(16)
-        settings = shop["settings"].model_copy(update={
-            "opensearch": load_settings(opensearch={"url": f"http://127.0.0.1:{silent.getsockname()[1]}"}).opensearch,
-            "api": shop["settings"].api.model_copy(update={"search_timeout": 0.5})})
+        settings = shop["settings"].model_copy(
+            update={
+                "opensearch": load_settings(
+                    opensearch={"url": f"http://127.0.0.1:{silent.getsockname()[1]}"}
+                ).opensearch,
+                "api": shop["settings"].api.model_copy(update={"search_timeout": 0.5}),
+            }
+        )
         http = create_app(settings, encoder=minilm_encoder).test_client()
         for path in ("/search?q=knife", "/health"):
             began = time.perf_counter()

@@ -22,8 +22,9 @@ def streams(shop, client, minilm_encoder):
     from shopsearch.search_api.app import create_app
 
     suffix = uuid.uuid4().hex[:8]
-    api = shop["settings"].api.model_copy(update={"searches_stream": f"test-searches-a-{suffix}",
-                                                   "events_stream": f"test-events-a-{suffix}"})
+    api = shop["settings"].api.model_copy(
+        update={"searches_stream": f"test-searches-a-{suffix}", "events_stream": f"test-events-a-{suffix}"}
+    )
     app = create_app(shop["settings"].model_copy(update={"api": api}), client=client, encoder=minilm_encoder)
     yield app, api
     for stream in (api.searches_stream, api.events_stream):
@@ -39,8 +40,13 @@ def traffic(streams) -> dict:
         search(http, q=q, size=5)
     search(http, q="kitchen knife", size=5, page=2)
     for kind, product, position in (("click", "K0", 1), ("cart", "K0", 1), ("click", "K3", 7)):
-        body = {"user_id": "analyst-test", "type": kind, "product_id": product, "query": "kitchen knife",
-                "position": position}
+        body = {
+            "user_id": "analyst-test",
+            "type": kind,
+            "product_id": product,
+            "query": "kitchen knife",
+            "position": position,
+        }
         assert http.post("/events", json=body).status_code in (200, 201, 202)
     app.extensions["shopsearch"].searches.flush()  # what the background writer has not written yet
     return analytics.report(app.extensions["shopsearch"].client, api.searches_stream, api.events_stream, "1h")
@@ -49,8 +55,14 @@ def traffic(streams) -> dict:
 def test_top_queries_with_their_click_and_cart_rates(traffic) -> None:
     assert traffic["searches"] == 7
     top = traffic["top_queries"][0]
-    assert top == {"query": "kitchen knife", "searches": 4, "clicks": 2, "clicks_per_search": 0.5, "carts": 1,
-                   "carts_per_search": 0.25}
+    assert top == {
+        "query": "kitchen knife",
+        "searches": 4,
+        "clicks": 2,
+        "clicks_per_search": 0.5,
+        "carts": 1,
+        "carts_per_search": 0.25,
+    }
 
 
 def test_zero_result_and_no_click_queries_are_listed(traffic) -> None:
@@ -67,8 +79,11 @@ def test_rates_by_position_count_each_page_where_it_was_shown(traffic) -> None:
 
 def test_the_cli_prints_the_tables_and_writes_the_plots(shop, streams, traffic, tmp_path: Path) -> None:
     api, url = streams[1], str(shop["settings"].opensearch.url[0])
-    env = {"SHOPSEARCH_OPENSEARCH_URL": url, "SHOPSEARCH_API_SEARCHES_STREAM": api.searches_stream,
-           "SHOPSEARCH_API_EVENTS_STREAM": api.events_stream}
+    env = {
+        "SHOPSEARCH_OPENSEARCH_URL": url,
+        "SHOPSEARCH_API_SEARCHES_STREAM": api.searches_stream,
+        "SHOPSEARCH_API_EVENTS_STREAM": api.events_stream,
+    }
     out = CliRunner().invoke(cli, ["analytics", "--since", "1h", "--plot", str(tmp_path)], env=env)
     assert out.exit_code == 0, out.output
     assert "7 searches in the last 1h" in out.output and "asdfghjkl" in out.output and "kitchen knife" in out.output

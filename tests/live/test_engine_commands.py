@@ -85,8 +85,12 @@ def _shop_data(url: list[str], encoder, tmp_path: Path):  # noqa: ANN001, ANN202
     from shopsearch.indexer.service import Indexer
     from shopsearch.recommend import cf
     from shopsearch.search_api.app import create_app
-    settings = load_settings(opensearch={"url": ",".join(url)}, model={"path": encoder.model_dir},
-                             index={"alias": "shop", "vector_cache": tmp_path / "v.sqlite", "dead_letter_dir": tmp_path})
+
+    settings = load_settings(
+        opensearch={"url": ",".join(url)},
+        model={"path": encoder.model_dir},
+        index={"alias": "shop", "vector_cache": tmp_path / "v.sqlite", "dead_letter_dir": tmp_path},
+    )
     catalog = tmp_path / "shop.jsonl"
     catalog.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in SHOP), encoding="utf-8")
     Indexer(settings, encoder=encoder).reindex(catalog)
@@ -126,15 +130,22 @@ def test_three_nodes_survive_losing_one_keep_data_and_stop_cleanly(tmp_path: Pat
         assert survivors.count(index="shop")["count"] == len(SHOP)
         assert survivors.count(index=services.settings.api.events_stream)["count"] == 3
         assert survivors.get(index=services.settings.api.users_index, id="u1")["_source"]["event_counts"] == {
-            "purchase": 3}
+            "purchase": 3
+        }
         assert survivors.get(index=services.settings.api.cf_index, id="K0")["found"]
         local.restart_node(tmp_path, 2, heap="512m")  # node 3 comes back and gets its copies again
-        assert survivors.cluster.health(wait_for_status="green", wait_for_nodes="3", request_timeout=120)[
-            "number_of_nodes"] == 3
+        assert (
+            survivors.cluster.health(wait_for_status="green", wait_for_nodes="3", request_timeout=120)[
+                "number_of_nodes"
+            ]
+            == 3
+        )
     finally:
         stopped = _run("engine", "stop", *args)
     assert stopped.returncode == 0 and "stopped 3 node process(es)" in stopped.stdout
-    assert not any(local.is_engine_process(pid, tmp_path.resolve()) for pid in local.read_state(tmp_path.resolve()).pids)
+    assert not any(
+        local.is_engine_process(pid, tmp_path.resolve()) for pid in local.read_state(tmp_path.resolve()).pids
+    )
 
     restarted = _run("engine", "start", "--nodes", "3", "--port", str(port), "--heap", "512m", *args)
     assert restarted.returncode == 0, restarted.stderr

@@ -26,14 +26,26 @@ QUERY = [1.0, 0.2, 0.0]
 
 
 def _lucene_index(client: OpenSearch, name: str, space_type: str = "cosinesimil") -> None:
-    client.indices.create(index=name, body={
-        "settings": {"index": {"knn": True, "number_of_shards": 1, "number_of_replicas": 0}},
-        "mappings": {"properties": {"v": {
-            "type": "knn_vector", "dimension": 3,
-            "method": {"name": "hnsw", "engine": "lucene", "space_type": space_type,
-                       "parameters": {"m": 16, "ef_construction": 100}},
-        }}},
-    })  # fmt: skip
+    client.indices.create(
+        index=name,
+        body={
+            "settings": {"index": {"knn": True, "number_of_shards": 1, "number_of_replicas": 0}},
+            "mappings": {
+                "properties": {
+                    "v": {
+                        "type": "knn_vector",
+                        "dimension": 3,
+                        "method": {
+                            "name": "hnsw",
+                            "engine": "lucene",
+                            "space_type": space_type,
+                            "parameters": {"m": 16, "ef_construction": 100},
+                        },
+                    }
+                }
+            },
+        },
+    )
     actions = ({"_index": name, "_id": key, "v": vec} for key, vec in VECTORS.items())
     ok, errors = helpers.bulk(client, actions, refresh=True)
     assert (ok, errors) == (len(VECTORS), [])
@@ -70,8 +82,11 @@ def test_knn_query_returns_true_nearest_neighbours(client: OpenSearch, index_nam
 
 def test_knn_score_script_gives_numpy_cosines(client: OpenSearch, index_name: str) -> None:
     _lucene_index(client, index_name)
-    script = {"source": "knn_score", "lang": "knn",
-              "params": {"field": "v", "query_value": QUERY, "space_type": "cosinesimil"}}
+    script = {
+        "source": "knn_score",
+        "lang": "knn",
+        "params": {"field": "v", "query_value": QUERY, "space_type": "cosinesimil"},
+    }
     body = {"size": len(VECTORS), "query": {"script_score": {"query": {"match_all": {}}, "script": script}}}
     hits = client.search(index=index_name, body=body)["hits"]["hits"]
     scores = {h["_id"]: h["_score"] for h in hits}

@@ -35,11 +35,13 @@ def post(shop, events: list[dict] | dict) -> dict:
 
 def test_a_bad_event_is_rejected_with_its_reason_and_the_rest_stored(shop) -> None:
     who = user()
-    batch = [{"user_id": who, "type": "view", "product_id": "K0"},
-             {"user_id": who, "type": "wishlist", "product_id": "K1"},
-             {"user_id": who, "type": "click", "product_id": "NOPE"},
-             {"user_id": who, "type": "cart", "product_id": "K1", "position": -2},
-             {"user_id": who, "type": "purchase", "product_id": "K1", "ts": "2026-01-01T10:00:00Z", "query": "knife"}]
+    batch = [
+        {"user_id": who, "type": "view", "product_id": "K0"},
+        {"user_id": who, "type": "wishlist", "product_id": "K1"},
+        {"user_id": who, "type": "click", "product_id": "NOPE"},
+        {"user_id": who, "type": "cart", "product_id": "K1", "position": -2},
+        {"user_id": who, "type": "purchase", "product_id": "K1", "ts": "2026-01-01T10:00:00Z", "query": "knife"},
+    ]
     result = post(shop, batch)
     assert result["accepted"] == 2 and result["accepted_indices"] == [0, 4]
     assert [(r["index"], r["field"]) for r in result["rejected"]] == [(1, "type"), (2, "product_id"), (3, "position")]
@@ -66,8 +68,14 @@ def test_a_knife_buyer_sees_knives_higher_in_search_and_for_you(shop) -> None:
     before_search = shop["http"].get("/search", query_string={"q": "kitchen", "user_id": who, "size": 6}).get_json()
     cold = shop["http"].get("/recommend/for-you", query_string={"user_id": who, "size": 6}).get_json()["items"]
     assert all(item["reason"] == "popular" for item in cold)  # cold start
-    post(shop, [{"user_id": who, "type": kind, "product_id": pid}
-                for pid in ("K0", "K3") for kind in ("view", "click", "cart", "purchase")])
+    post(
+        shop,
+        [
+            {"user_id": who, "type": kind, "product_id": pid}
+            for pid in ("K0", "K3")
+            for kind in ("view", "click", "cart", "purchase")
+        ],
+    )
     after_search = shop["http"].get("/search", query_string={"q": "kitchen", "user_id": who, "size": 6}).get_json()
     assert not before_search["personalized"] and after_search["personalized"]
     assert _knife_share(after_search["hits"]) > _knife_share(before_search["hits"])
@@ -81,9 +89,15 @@ def test_rebuild_equals_the_incremental_profile(shop) -> None:
     start = datetime(2026, 10, 1, tzinfo=UTC)
     rng = random.Random(3)
     products = ["K0", "K1", "C0", "C2", "H0", "R1"]
-    events = [{"user_id": who, "type": rng.choice(["view", "click", "cart", "purchase"]),
-               "product_id": rng.choice(products), "ts": (start + timedelta(hours=rng.randint(0, 900))).isoformat()}
-              for _ in range(24)]
+    events = [
+        {
+            "user_id": who,
+            "type": rng.choice(["view", "click", "cart", "purchase"]),
+            "product_id": rng.choice(products),
+            "ts": (start + timedelta(hours=rng.randint(0, 900))).isoformat(),
+        }
+        for _ in range(24)
+    ]
     for chunk in (events[:10], events[10:11], events[11:]):  # out of time order across batches
         post(shop, chunk)
     services = shop["app"].extensions["shopsearch"]
@@ -97,8 +111,13 @@ def test_rebuild_equals_the_incremental_profile(shop) -> None:
 
 def test_forgetting_a_user_removes_profile_and_events(shop) -> None:
     who = user()
-    post(shop, [{"user_id": who, "type": "purchase", "product_id": "C0"}, {"user_id": who, "type": "view",
-                                                                           "product_id": "C1"}])
+    post(
+        shop,
+        [
+            {"user_id": who, "type": "purchase", "product_id": "C0"},
+            {"user_id": who, "type": "view", "product_id": "C1"},
+        ],
+    )
     assert shop["http"].get(f"/users/{who}/profile").status_code == 200
     result = shop["http"].delete(f"/users/{who}").get_json()
     assert result == {"user_id": who, "deleted_events": 2, "profile_deleted": True, "verified_gone": True}
@@ -108,15 +127,22 @@ def test_forgetting_a_user_removes_profile_and_events(shop) -> None:
 
 def test_similar_leaves_out_the_item_and_its_variants(os_settings, client, minilm_encoder, tmp_path: Path) -> None:
     alias = f"test-variants-{uuid.uuid4().hex[:8]}"
-    catalog = [{"id": f"V{c}", "title": f"Trail running shoes ({colour})", "group_id": "V", "category": "Shoes"}
-               for c, colour in enumerate(["red", "blue", "black"])]
-    catalog += [{"id": "S1", "title": "Road running shoes", "category": "Shoes"},
-                {"id": "S2", "title": "Hiking boots", "category": "Shoes"},
-                {"id": "X1", "title": "Espresso machine", "category": "Kitchen"}]
+    catalog = [
+        {"id": f"V{c}", "title": f"Trail running shoes ({colour})", "group_id": "V", "category": "Shoes"}
+        for c, colour in enumerate(["red", "blue", "black"])
+    ]
+    catalog += [
+        {"id": "S1", "title": "Road running shoes", "category": "Shoes"},
+        {"id": "S2", "title": "Hiking boots", "category": "Shoes"},
+        {"id": "X1", "title": "Espresso machine", "category": "Kitchen"},
+    ]
     path = tmp_path / "c.jsonl"
     path.write_text("".join(json.dumps(p) + "\n" for p in catalog))
-    settings = load_settings(opensearch=os_settings.model_dump(), model={"path": minilm_encoder.model_dir},
-                             index={"alias": alias, "vector_cache": tmp_path / "v.sqlite", "dead_letter_dir": tmp_path})
+    settings = load_settings(
+        opensearch=os_settings.model_dump(),
+        model={"path": minilm_encoder.model_dir},
+        index={"alias": alias, "vector_cache": tmp_path / "v.sqlite", "dead_letter_dir": tmp_path},
+    )
     try:
         Indexer(settings, client=client, encoder=minilm_encoder).reindex(path)
         http = create_app(settings, client=client, encoder=minilm_encoder).test_client()
@@ -151,18 +177,22 @@ def test_for_you_beats_popularity_offline(os_settings, client, minilm_encoder, t
     path = tmp_path / "catalog.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     suffix = uuid.uuid4().hex[:8]
-    settings = load_settings(opensearch=os_settings.model_dump(), model={"path": minilm_encoder.model_dir},
-                             index={"alias": f"test-offline-{suffix}", "vector_cache": tmp_path / "v.sqlite",
-                                    "dead_letter_dir": tmp_path},
-                             api={"users_index": f"test-offline-users-{suffix}"})
+    settings = load_settings(
+        opensearch=os_settings.model_dump(),
+        model={"path": minilm_encoder.model_dir},
+        index={"alias": f"test-offline-{suffix}", "vector_cache": tmp_path / "v.sqlite", "dead_letter_dir": tmp_path},
+        api={"users_index": f"test-offline-users-{suffix}"},
+    )
     try:
         Indexer(settings, client=client, encoder=minilm_encoder).reindex(path)
         services = create_app(settings, client=client, encoder=minilm_encoder).extensions["shopsearch"]
         sim = simulate([json.loads(line) for line in lines], users=200, seed=5)
         events = [Event.model_validate(e) for e in sim.events]
         rates = holdout_hit_rates(events, services.users, services.recommender, services.searcher.profiles.get(None))
-        print(f"\nhit-rate@10 on {rates['users']} simulated users: for-you {rates['for_you']:.3f}, "
-              f"popular {rates['popular']:.3f}")
+        print(
+            f"\nhit-rate@10 on {rates['users']} simulated users: for-you {rates['for_you']:.3f}, "
+            f"popular {rates['popular']:.3f}"
+        )
         assert rates["users"] >= 100
         assert rates["for_you"] > rates["popular"]
     finally:
@@ -178,8 +208,10 @@ def _concurrently(calls: list) -> list:
 
 def test_concurrent_first_batches_of_a_new_user_all_count(shop) -> None:
     who, app = user(), shop["app"]
-    posts = [lambda: app.test_client().post("/events", json={"user_id": who, "type": "purchase", "product_id": "K0"})
-             for _ in range(16)]
+    posts = [
+        lambda: app.test_client().post("/events", json={"user_id": who, "type": "purchase", "product_id": "K0"})
+        for _ in range(16)
+    ]
     answers = _concurrently(posts)
     assert [(r.status_code, r.get_json()["profiles_updated"]) for r in answers] == [(200, True)] * 16
     profile = app.extensions["shopsearch"].users.get(who)
@@ -189,8 +221,10 @@ def test_concurrent_first_batches_of_a_new_user_all_count(shop) -> None:
 def test_a_profile_put_during_live_events_loses_none_of_them(shop) -> None:
     who, app = user(), shop["app"]
     products = ["K0", "K1", "C0", "C2", "H0", "R1", "T0", "K3"]
-    events = [lambda p=p: app.test_client().post("/events", json={"user_id": who, "type": "purchase", "product_id": p})
-              for p in products]
+    events = [
+        lambda p=p: app.test_client().post("/events", json={"user_id": who, "type": "purchase", "product_id": p})
+        for p in products
+    ]
     puts = [lambda: app.test_client().put(f"/users/{who}/profile", json={"items": ["C1", "C3"]}) for _ in range(4)]
     assert {r.status_code for r in _concurrently(events + puts)} == {200}
     profile = app.extensions["shopsearch"].users.get(who)
@@ -230,7 +264,9 @@ def test_forgetting_during_a_batch_in_flight_leaves_nothing(shop) -> None:
     in_flight = [event for _, event in valid]
     services.events.store.append(in_flight)  # stored before the forget...
     assert shop["http"].delete(f"/users/{who}").get_json()["verified_gone"]
-    services.events._update_profiles(in_flight, services.users.known_vectors(["K1", "C0"]), behaviour)  # ...applied after
+    services.events._update_profiles(
+        in_flight, services.users.known_vectors(["K1", "C0"]), behaviour
+    )  # ...applied after
     assert services.users.get(who) is None and services.events.store.count(who) == 0
     assert who not in shop["http"].get("/users").get_json()["users"]
     later = post(shop, {"user_id": who, "type": "view", "product_id": "H0"})  # a shopper may come back
@@ -242,9 +278,14 @@ def test_retention_deletes_old_events_and_their_trace_and_forget_still_leaves_no
     behaviour = services.searcher.profiles.get(None).spec.behaviour
     old = (datetime.now(UTC) - timedelta(days=200)).isoformat()
     stayer, leaver = user(), user()
-    post(shop, [{"user_id": stayer, "type": "purchase", "product_id": "K0", "ts": old},
-                {"user_id": stayer, "type": "view", "product_id": "C0"},
-                {"user_id": leaver, "type": "purchase", "product_id": "K1", "ts": old}])
+    post(
+        shop,
+        [
+            {"user_id": stayer, "type": "purchase", "product_id": "K0", "ts": old},
+            {"user_id": stayer, "type": "view", "product_id": "C0"},
+            {"user_id": leaver, "type": "purchase", "product_id": "K1", "ts": old},
+        ],
+    )
     report = services.events.prune(180, behaviour)
     assert report["deleted_events"] >= 2 and report["profiles_deleted"] >= 1 and report["profiles_rebuilt"] >= 1
     assert services.users.get(stayer)["event_counts"] == {"view": 1} and services.users.get(stayer)["purchased"] == []

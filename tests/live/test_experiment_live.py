@@ -21,23 +21,44 @@ from shopsearch.search_api.app import create_app
 pytestmark = pytest.mark.engine
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
-INTENTS = {"knife": "K", "chef knife": "K", "kitchen knife": "K", "running shoes": "R", "shoes for running": "R",
-           "headphones": "H", "noise cancelling headphones": "H", "tent": "T", "camping gear": "T",
-           "frying pan": "C", "cookware": "C"}  # query -> the id prefix of the products it wants
+INTENTS = {
+    "knife": "K",
+    "chef knife": "K",
+    "kitchen knife": "K",
+    "running shoes": "R",
+    "shoes for running": "R",
+    "headphones": "H",
+    "noise cancelling headphones": "H",
+    "tent": "T",
+    "camping gear": "T",
+    "frying pan": "C",
+    "cookware": "C",
+}  # query -> the id prefix of the products it wants
 SEARCHES = 300  # a day of a small shop's searches
 
 
 @pytest.fixture(scope="module")
 def app(shop, client, minilm_encoder):
     """The shop's app with a search log, events and experiments of its own, and a sales-only profile."""
-    (Path(shop["profiles"]) / "popular.yaml").write_text(yaml.safe_dump({
-        "description": "Best sellers among the candidates, whatever the query says (the worse arm).",
-        "candidates": {"bm25": 100, "knn": 50}, "fields": {"title": 3.0, "category.text": 1.5},
-        "signals": {"business": {"weight": 1.0, "sales_weight": 1.0, "sales_cap": 5000}}}), encoding="utf-8")
+    (Path(shop["profiles"]) / "popular.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "description": "Best sellers among the candidates, whatever the query says (the worse arm).",
+                "candidates": {"bm25": 100, "knn": 50},
+                "fields": {"title": 3.0, "category.text": 1.5},
+                "signals": {"business": {"weight": 1.0, "sales_weight": 1.0, "sales_cap": 5000}},
+            }
+        ),
+        encoding="utf-8",
+    )
     suffix = uuid.uuid4().hex[:8]
-    api = shop["settings"].api.model_copy(update={"searches_stream": f"test-searches-x-{suffix}",
-                                                   "events_stream": f"test-events-x-{suffix}",
-                                                   "experiments_index": f"test-experiments-{suffix}"})
+    api = shop["settings"].api.model_copy(
+        update={
+            "searches_stream": f"test-searches-x-{suffix}",
+            "events_stream": f"test-events-x-{suffix}",
+            "experiments_index": f"test-experiments-{suffix}",
+        }
+    )
     app = create_app(shop["settings"].model_copy(update={"api": api}), client=client, encoder=minilm_encoder)
     yield app
     (Path(shop["profiles"]) / "popular.yaml").unlink()
@@ -58,12 +79,18 @@ def test_a_simulated_day_prefers_default_over_a_worse_profile(app) -> None:
             for position, hit in enumerate(result["hits"], start=1):
                 wanted = hit["id"].startswith(INTENTS[query])
                 if rng.random() < examination(position) * (0.7 if wanted else 0.05):
-                    click = {"user_id": user, "type": "click", "product_id": hit["id"], "query": query,
-                             "position": position}
+                    click = {
+                        "user_id": user,
+                        "type": "click",
+                        "product_id": hit["id"],
+                        "query": query,
+                        "position": position,
+                    }
                     assert http.post("/events", json=click).status_code in (200, 201, 202)
         svc.searches.flush()
-        outcome = report(svc.client, svc.experiments.latest(), svc.settings.api.searches_stream,
-                         svc.settings.api.events_stream)
+        outcome = report(
+            svc.client, svc.experiments.latest(), svc.settings.api.searches_stream, svc.settings.api.events_stream
+        )
     finally:
         svc.experiments.stop()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -85,12 +112,18 @@ def test_searches_outside_an_experiment_or_naming_a_profile_are_not_interleaved(
 
 def test_the_experiment_cli_starts_reports_and_stops(shop, app) -> None:
     api = app.extensions["shopsearch"].settings.api
-    env = {"SHOPSEARCH_OPENSEARCH_URL": str(shop["settings"].opensearch.url[0]),
-           "SHOPSEARCH_API_PROFILES_DIR": str(shop["profiles"]), "SHOPSEARCH_API_EXPERIMENTS_INDEX": api.experiments_index,
-           "SHOPSEARCH_API_SEARCHES_STREAM": api.searches_stream, "SHOPSEARCH_API_EVENTS_STREAM": api.events_stream}
+    env = {
+        "SHOPSEARCH_OPENSEARCH_URL": str(shop["settings"].opensearch.url[0]),
+        "SHOPSEARCH_API_PROFILES_DIR": str(shop["profiles"]),
+        "SHOPSEARCH_API_EXPERIMENTS_INDEX": api.experiments_index,
+        "SHOPSEARCH_API_SEARCHES_STREAM": api.searches_stream,
+        "SHOPSEARCH_API_EVENTS_STREAM": api.events_stream,
+    }
     run = CliRunner()
-    assert "running" in run.invoke(cli, ["experiment", "start", "--name", "cli", "--a", "default", "--b", "bm25"],
-                                   env=env).output
+    assert (
+        "running"
+        in run.invoke(cli, ["experiment", "start", "--name", "cli", "--a", "default", "--b", "bm25"], env=env).output
+    )
     refused = run.invoke(cli, ["experiment", "start", "--name", "again", "--a", "default", "--b", "bm25"], env=env)
     assert refused.exit_code == 1 and "is running" in refused.output
     status = json.loads(run.invoke(cli, ["experiment", "status"], env=env).output)

@@ -28,13 +28,24 @@ KINDS = ["chef knife", "rain jacket", "running shoes", "coffee cup", "yoga mat",
 
 def products(count: int, tag: str = "v1") -> list[dict]:
     """A small deterministic catalog: `count` products over eight kinds."""
-    return [{"id": f"P{i:03d}", "title": f"{KINDS[i % 8]} {tag} model {i}", "brand": ["Acme", "Zest"][i % 2],
-             "category": "Home > Things", "price": 10 + i, "sales": i * 3, "stock": i % 5} for i in range(count)]
+    return [
+        {
+            "id": f"P{i:03d}",
+            "title": f"{KINDS[i % 8]} {tag} model {i}",
+            "brand": ["Acme", "Zest"][i % 2],
+            "category": "Home > Things",
+            "price": 10 + i,
+            "sales": i * 3,
+            "stock": i % 5,
+        }
+        for i in range(count)
+    ]
 
 
 def write_jsonl(path: Path, rows: list[dict | str]) -> Path:
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows),
-                    encoding="utf-8")
+    path.write_text(
+        "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows), encoding="utf-8"
+    )
     return path
 
 
@@ -46,9 +57,16 @@ def make_indexer(os_settings, client: OpenSearch, tiny_encoder: Encoder, tmp_pat
     def make(encoder: Encoder = tiny_encoder, **index: object) -> Indexer:
         alias = f"test-products-{uuid.uuid4().hex[:8]}"
         aliases.append(alias)
-        settings = load_settings(opensearch=os_settings.model_dump(), model={"path": encoder.model_dir}, index={
-            "alias": alias, "vector_cache": tmp_path / "vectors.sqlite", "dead_letter_dir": tmp_path / "rejected",
-            **index})  # fmt: skip
+        settings = load_settings(
+            opensearch=os_settings.model_dump(),
+            model={"path": encoder.model_dir},
+            index={
+                "alias": alias,
+                "vector_cache": tmp_path / "vectors.sqlite",
+                "dead_letter_dir": tmp_path / "rejected",
+                **index,
+            },
+        )
         return Indexer(settings, client=client, encoder=encoder)
 
     yield make
@@ -61,18 +79,36 @@ def search_ids(client: OpenSearch, alias: str, query: dict, size: int = 10) -> l
 
 
 def test_bad_rows_go_to_the_dead_letter_file_and_good_ones_are_indexed(make_indexer, client, tmp_path) -> None:
-    rows = [*products(8), {"id": "P900", "title": "", "price": 3}, {"id": "P901", "title": "lamp", "price": -1},
-            "{broken json", {"id": "P902", "title": "mat", "sales": "many"}, {**products(1)[0], "title": "dup last"}]
+    rows = [
+        *products(8),
+        {"id": "P900", "title": "", "price": 3},
+        {"id": "P901", "title": "lamp", "price": -1},
+        "{broken json",
+        {"id": "P902", "title": "mat", "sales": "many"},
+        {**products(1)[0], "title": "dup last"},
+    ]
     indexer = make_indexer(max_rejected_ratio=0.5)
     report = indexer.reindex(write_jsonl(tmp_path / "catalog.jsonl", rows))
     assert report.write.summary() | {"seconds": 0, "docs_per_s": 0} == {
-        "read": 13, "accepted": 9, "rejected": 4, "duplicates": 1, "encoded": 9, "cached": 0, "written": 9,
-        "seconds": 0, "docs_per_s": 0}
+        "read": 13,
+        "accepted": 9,
+        "rejected": 4,
+        "duplicates": 1,
+        "encoded": 9,
+        "cached": 0,
+        "written": 9,
+        "seconds": 0,
+        "docs_per_s": 0,
+    }
     assert client.count(index=indexer.alias)["count"] == 8
     assert client.get(index=indexer.alias, id="P000")["_source"]["title"] == "dup last"  # last one wins
     dead = [json.loads(line) for line in report.dead_letter.read_text().splitlines()]
     assert [(d["row"], list(d.get("fields", {}))) for d in dead] == [
-        (9, ["title"]), (10, ["price"]), (11, []), (12, ["sales"])]
+        (9, ["title"]),
+        (10, ["price"]),
+        (11, []),
+        (12, ["sales"]),
+    ]
     assert dead[1]["record"] == {"id": "P901", "title": "lamp", "price": -1}
     assert dead[2]["reason"].startswith("invalid JSON") and dead[2]["raw"] == "{broken json"
 
@@ -83,8 +119,10 @@ def test_concurrent_bulk_writers_keep_the_last_row_of_an_id(make_indexer, client
     indexer = make_indexer(bulk_threads=3, encode_batch=3, bulk_docs=2)
     report = indexer.reindex(write_jsonl(tmp_path / "catalog.jsonl", [*first, *again]))
     assert (report.write.written, report.write.duplicates) == (40, 10)
-    titles = {h["_id"]: h["_source"]["title"] for h in client.search(
-        index=indexer.alias, body={"size": 50, "query": {"match_all": {}}})["hits"]["hits"]}
+    titles = {
+        h["_id"]: h["_source"]["title"]
+        for h in client.search(index=indexer.alias, body={"size": 50, "query": {"match_all": {}}})["hits"]["hits"]
+    }
     assert titles == {p["id"]: p["title"] for p in [*first, *again]}
 
 
@@ -98,9 +136,11 @@ def test_a_paraphrase_finds_the_product_by_vector(make_indexer, client, minilm_e
     ]
     indexer = make_indexer(encoder=minilm_encoder)
     indexer.reindex(write_jsonl(tmp_path / "catalog.jsonl", catalog))
-    for query, expected in [("sharp blade for cutting vegetables", "knife"),
-                            ("shelter to sleep outdoors", "tent"),
-                            ("portable battery to recharge my mobile", "phone")]:
+    for query, expected in [
+        ("sharp blade for cutting vegetables", "knife"),
+        ("shelter to sleep outdoors", "tent"),
+        ("portable battery to recharge my mobile", "phone"),
+    ]:
         vector = minilm_encoder.encode_queries([query])[0]
         hits = search_ids(client, indexer.alias, {"knn": {"embedding": {"vector": vector.tolist(), "k": 3}}}, 1)
         assert hits == [expected], query
@@ -166,8 +206,9 @@ def test_too_many_rejects_keep_the_old_index(make_indexer, client, tmp_path) -> 
 
 def test_rollback_and_pruning(make_indexer, client, tmp_path) -> None:
     indexer = make_indexer(keep=1)
-    names = [indexer.reindex(write_jsonl(tmp_path / f"{tag}.jsonl", products(5, tag))).index
-             for tag in ("v1", "v2", "v3")]
+    names = [
+        indexer.reindex(write_jsonl(tmp_path / f"{tag}.jsonl", products(5, tag))).index for tag in ("v1", "v2", "v3")
+    ]
     assert lifecycle.managed_indices(client, indexer.alias) == names[1:]  # v1 pruned, v2 kept for rollback
     assert indexer.rollback() == (names[2], names[1])
     assert search_ids(client, indexer.alias, {"match": {"title": "v2"}}, 10)
@@ -178,8 +219,11 @@ def test_rollback_and_pruning(make_indexer, client, tmp_path) -> None:
 def test_upsert_and_delete_are_visible_after_refresh(make_indexer, client, tmp_path) -> None:
     indexer = make_indexer()
     indexer.reindex(write_jsonl(tmp_path / "v1.jsonl", products(10)))
-    changes = [{"id": "P001", "title": "renamed lamp", "price": 1}, {"id": "P100", "title": "new tent"},
-               {"id": "", "title": "bad"}]
+    changes = [
+        {"id": "P001", "title": "renamed lamp", "price": 1},
+        {"id": "P100", "title": "new tent"},
+        {"id": "", "title": "bad"},
+    ]
     report, dead = indexer.upsert(write_jsonl(tmp_path / "changes.jsonl", changes))
     assert (report.written, report.rejected) == (2, 1) and dead is not None
     assert client.get(index=indexer.alias, id="P001")["_source"]["title"] == "renamed lamp"
@@ -228,8 +272,11 @@ def test_unchanged_catalog_reencodes_nothing_and_a_change_only_itself(make_index
 
 def test_text_analysis_english_stems_and_chinese_bigrams(make_indexer, client, tmp_path) -> None:
     indexer = make_indexer()
-    catalog = [{"id": "k", "title": "Forged chef knives"}, {"id": "t", "title": "张小泉 不锈钢菜刀"},
-               {"id": "c", "title": "西湖龙井 明前新茶"}]
+    catalog = [
+        {"id": "k", "title": "Forged chef knives"},
+        {"id": "t", "title": "张小泉 不锈钢菜刀"},
+        {"id": "c", "title": "西湖龙井 明前新茶"},
+    ]
     indexer.reindex(write_jsonl(tmp_path / "c.jsonl", catalog))
     assert search_ids(client, indexer.alias, {"match": {"title": "knife"}}) == ["k"]
     assert search_ids(client, indexer.alias, {"match": {"title.cjk": "菜刀"}}) == ["t"]
@@ -238,9 +285,13 @@ def test_text_analysis_english_stems_and_chinese_bigrams(make_indexer, client, t
 
 def test_cli_build_status_and_errors(os_settings, client, tiny_bert_dir, tmp_path) -> None:
     alias = f"test-cli-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "SHOPSEARCH_OPENSEARCH_URL": ",".join(str(u) for u in os_settings.url),
-           "SHOPSEARCH_INDEX_ALIAS": alias, "SHOPSEARCH_INDEX_VECTOR_CACHE": str(tmp_path / "v.sqlite"),
-           "SHOPSEARCH_INDEX_DEAD_LETTER_DIR": str(tmp_path / "rejected")}
+    env = {
+        **os.environ,
+        "SHOPSEARCH_OPENSEARCH_URL": ",".join(str(u) for u in os_settings.url),
+        "SHOPSEARCH_INDEX_ALIAS": alias,
+        "SHOPSEARCH_INDEX_VECTOR_CACHE": str(tmp_path / "v.sqlite"),
+        "SHOPSEARCH_INDEX_DEAD_LETTER_DIR": str(tmp_path / "rejected"),
+    }
 
     def shopsearch(*args: str) -> subprocess.CompletedProcess[str]:
         cmd = [sys.executable, "-m", "shopsearch.cli", *args]

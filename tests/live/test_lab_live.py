@@ -16,9 +16,14 @@ from shopsearch.relevance.profile import load_profile
 def test_eval_and_tune_through_the_search_path(shop, tmp_path: Path) -> None:
     searcher = shop["app"].extensions["shopsearch"].searcher
     judged = Judgments()
-    for query, graded in {"chef knife": {"K0": 3, "K1": 1, "K3": 1}, "frying pan": {"C1": 3, "C0": 1},
-                          "running shoes": {"R0": 3, "R1": 3, "R2": 3, "R4": 3, "R3": 2},
-                          "tent": {"T0": 3}, "earbuds": {"H1": 3, "H0": 1}, "菜刀": {"Z2": 3}}.items():
+    for query, graded in {
+        "chef knife": {"K0": 3, "K1": 1, "K3": 1},
+        "frying pan": {"C1": 3, "C0": 1},
+        "running shoes": {"R0": 3, "R1": 3, "R2": 3, "R4": 3, "R3": 2},
+        "tent": {"T0": 3},
+        "earbuds": {"H1": 3, "H0": 1},
+        "菜刀": {"Z2": 3},
+    }.items():
         judged.queries[query] = query
         for product, grade in graded.items():
             judged.add(query, product, grade)
@@ -40,20 +45,31 @@ def test_eval_and_tune_through_the_search_path(shop, tmp_path: Path) -> None:
     assert {s.name: s.weight for s in load_profile(out).signals} == {k: round(v, 4) for k, v in learned.items()}
 
 
-
 @pytest.mark.engine
 def test_finetune_command_path_on_the_shop(shop, tmp_path: Path) -> None:
     from shopsearch.lab.finetune import run
 
     pairs = tmp_path / "pairs.csv"
-    rows = [("cutting vegetables", "K0"), ("slicing bread", "K2"), ("frying eggs", "C1"), ("searing steak", "C0"),
-            ("jogging", "R0"), ("marathon training", "R1"), ("camping trip", "T0"), ("sleeping outdoors", "T1"),
-            ("quiet flights", "H0"), ("gym music", "H1"), ("green tea", "Z1"), ("chinese cleaver", "Z2")]
+    rows = [
+        ("cutting vegetables", "K0"),
+        ("slicing bread", "K2"),
+        ("frying eggs", "C1"),
+        ("searing steak", "C0"),
+        ("jogging", "R0"),
+        ("marathon training", "R1"),
+        ("camping trip", "T0"),
+        ("sleeping outdoors", "T1"),
+        ("quiet flights", "H0"),
+        ("gym music", "H1"),
+        ("green tea", "Z1"),
+        ("chinese cleaver", "Z2"),
+    ]
     pairs.write_text("query,product_id\n" + "".join(f"{q},{p}\n" for q, p in rows))
     summary = run(shop["settings"], pairs, out=tmp_path / "model", batch_size=4)
     assert "training pairs" in summary and "NDCG@10" in summary
-    assert {"config.json", "tokenizer.json", "README.md", "loss.png"} <= {p.name for p in (tmp_path / "model").iterdir()}
-
+    assert {"config.json", "tokenizer.json", "README.md", "loss.png"} <= {
+        p.name for p in (tmp_path / "model").iterdir()
+    }
 
 
 @pytest.mark.engine
@@ -62,16 +78,24 @@ def test_finetune_on_judgments_mines_negatives_and_keeps_the_best_epoch(shop, tm
 
     searcher = shop["app"].extensions["shopsearch"].searcher
     judged = Judgments()
-    for query, graded in {"chef knife": {"K0": 2, "K2": 0}, "frying pan": {"C1": 2}, "running shoes": {"R0": 2},
-                          "tent": {"T0": 2}, "earbuds": {"H1": 2}, "headphones": {"H0": 2, "H2": 1},
-                          "skillet": {"C0": 2}, "dutch oven": {"C2": 2}, "bread knife": {"K2": 2}}.items():
+    for query, graded in {
+        "chef knife": {"K0": 2, "K2": 0},
+        "frying pan": {"C1": 2},
+        "running shoes": {"R0": 2},
+        "tent": {"T0": 2},
+        "earbuds": {"H1": 2},
+        "headphones": {"H0": 2, "H2": 1},
+        "skillet": {"C0": 2},
+        "dutch oven": {"C2": 2},
+        "bread knife": {"K2": 2},
+    }.items():
         judged.queries[query] = query
         for product, grade in graded.items():
             judged.add(query, product, grade)
     [knife] = mine(searcher, judged, ["chef knife"], per_query=2, skip=3)
     assert knife.negatives[0] == "K2" and "K0" not in knife.negatives and len(knife.negatives) == 2
-    summary = run_judged(shop["settings"], judged, out=tmp_path / "model", epochs=2, batch_size=4, held_out=0.2,
-                         validation_queries=5)
+    summary = run_judged(
+        shop["settings"], judged, out=tmp_path / "model", epochs=2, batch_size=4, held_out=0.2, validation_queries=5
+    )
     assert "graded examples" in summary and "kept epoch" in summary
     assert "NDCG@10" in (tmp_path / "model" / "README.md").read_text()
-

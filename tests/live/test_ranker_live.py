@@ -16,10 +16,26 @@ def test_learn_writes_profiles_that_serve_and_beat_nothing_by_luck(shop, tmp_pat
 
     searcher = shop["app"].extensions["shopsearch"].searcher
     judged = Judgments()
-    wanted = {"chef knife": "K0", "paring knife": "K1", "bread knife": "K2", "cast iron skillet": "C0",
-              "frying pan": "C1", "dutch oven": "C2", "running shoes": "R0", "tent": "T0", "headlamp": "T2",
-              "earbuds": "H1", "noise cancelling headphones": "H0", "stock pot": "C4", "wok": "C5",
-              "santoku": "K3", "knife block": "K4", "boning knife": "K5", "sleeping bag": "T1", "saucepan": "C3"}
+    wanted = {
+        "chef knife": "K0",
+        "paring knife": "K1",
+        "bread knife": "K2",
+        "cast iron skillet": "C0",
+        "frying pan": "C1",
+        "dutch oven": "C2",
+        "running shoes": "R0",
+        "tent": "T0",
+        "headlamp": "T2",
+        "earbuds": "H1",
+        "noise cancelling headphones": "H0",
+        "stock pot": "C4",
+        "wok": "C5",
+        "santoku": "K3",
+        "knife block": "K4",
+        "boning knife": "K5",
+        "sleeping bag": "T1",
+        "saucepan": "C3",
+    }
     for query, product in wanted.items():
         judged.queries[query] = query
         judged.add(query, product, 2)
@@ -31,7 +47,6 @@ def test_learn_writes_profiles_that_serve_and_beat_nothing_by_luck(shop, tmp_pat
     assert all(0 <= result.report["scores"][p]["ndcg@10"] <= 1 for p in result.profiles)
     page = shop["http"].get("/search?q=chef+knife&profile=learned-test&explain=true").get_json()
     assert page["hits"] and any(key.startswith("ltr.") for key in page["hits"][0]["explain"])
-
 
 
 @pytest.mark.engine
@@ -58,4 +73,3 @@ def test_queries_are_never_compared_with_vectors_of_another_model(shop) -> None:
         assert searcher.encoder.model_id.endswith(real.model_id.rpartition("@")[2]) and searcher.encoder is not real
     finally:
         searcher.encoder, searcher.load_model, searcher._space_checked_at = real, loader, -1e9
-

@@ -34,10 +34,16 @@ def trained(os_settings, client, minilm_encoder, tmp_path_factory) -> Iterator[d
     tmp = tmp_path_factory.mktemp("recs")
     suffix = uuid.uuid4().hex[:8]
     settings = load_settings(
-        opensearch=os_settings.model_dump(), model={"path": minilm_encoder.model_dir},
+        opensearch=os_settings.model_dump(),
+        model={"path": minilm_encoder.model_dir},
         index={"alias": f"test-recs-shop-{suffix}", "vector_cache": tmp / "v.sqlite", "dead_letter_dir": tmp},
-        api={"users_index": f"test-recs-users-{suffix}", "events_stream": f"test-recs-events-{suffix}",
-             "cf_index": f"test-recs-cf-{suffix}", "recs_alias": f"test-recs-{suffix}"})
+        api={
+            "users_index": f"test-recs-users-{suffix}",
+            "events_stream": f"test-recs-events-{suffix}",
+            "cf_index": f"test-recs-cf-{suffix}",
+            "recs_alias": f"test-recs-{suffix}",
+        },
+    )
     catalog = tmp / "shop.jsonl"
     catalog.write_text("".join(json.dumps(p) + "\n" for p in SHOP))
     Indexer(settings, client=client, encoder=minilm_encoder).reindex(catalog)
@@ -47,16 +53,26 @@ def trained(os_settings, client, minilm_encoder, tmp_path_factory) -> Iterator[d
     events = []
     for u in range(90):
         history = [NOISE[u % len(NOISE)], *CHAINS[u % len(CHAINS)]]
-        events += [{"user_id": f"s{u}", "type": "purchase", "product_id": p, "session_id": f"s{u}",
-                    "ts": (start + timedelta(hours=u, minutes=step)).isoformat()} for step, p in enumerate(history)]
+        events += [
+            {
+                "user_id": f"s{u}",
+                "type": "purchase",
+                "product_id": p,
+                "session_id": f"s{u}",
+                "ts": (start + timedelta(hours=u, minutes=step)).isoformat(),
+            }
+            for step, p in enumerate(history)
+        ]
     assert http.post("/events", json=events).get_json()["accepted"] == len(events)
-    result = CliRunner().invoke(recs, ["train", "--users", "90", "--factors", "8", "--iterations", "5"],
-                                obj=settings, catch_exceptions=False)
+    result = CliRunner().invoke(
+        recs, ["train", "--users", "90", "--factors", "8", "--iterations", "5"], obj=settings, catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     yield {"settings": settings, "http": http, "client": client, "output": result.output}
     api = settings.api
-    client.indices.delete(index=f"{settings.index.alias}-*,{api.users_index},{api.recs_alias}-*",
-                          ignore_unavailable=True)
+    client.indices.delete(
+        index=f"{settings.index.alias}-*,{api.users_index},{api.recs_alias}-*", ignore_unavailable=True
+    )
     client.indices.delete_data_stream(name=api.events_stream, ignore=404)
     client.indices.delete_index_template(name=api.events_stream, ignore=404)
 
@@ -74,8 +90,12 @@ def test_train_reports_every_rail_and_serves_one_model(trained) -> None:
 def test_for_you_follows_the_chain_with_its_reason(trained) -> None:
     http = trained["http"]
     ts = datetime.now(UTC) - timedelta(hours=1)
-    assert http.post("/events", json={"user_id": "probe", "type": "purchase", "product_id": "K0",
-                                      "ts": ts.isoformat()}).get_json()["accepted"] == 1
+    assert (
+        http.post(
+            "/events", json={"user_id": "probe", "type": "purchase", "product_id": "K0", "ts": ts.isoformat()}
+        ).get_json()["accepted"]
+        == 1
+    )
     items = http.get("/recommend/for-you", query_string={"user_id": "probe", "size": 5}).get_json()["items"]
     assert [i["id"] for i in items][:2] == ["K1", "K2"]
     assert "K0" not in [i["id"] for i in items]
@@ -86,9 +106,18 @@ def test_for_you_follows_the_chain_with_its_reason(trained) -> None:
 def test_the_newest_purchase_steers_the_rail(trained) -> None:
     http = trained["http"]
     ts = datetime.now(UTC) - timedelta(hours=2)
-    http.post("/events", json=[{"user_id": "switcher", "type": "purchase", "product_id": "K0", "ts": ts.isoformat()},
-                               {"user_id": "switcher", "type": "purchase", "product_id": "C0",
-                                "ts": (ts + timedelta(minutes=30)).isoformat()}])
+    http.post(
+        "/events",
+        json=[
+            {"user_id": "switcher", "type": "purchase", "product_id": "K0", "ts": ts.isoformat()},
+            {
+                "user_id": "switcher",
+                "type": "purchase",
+                "product_id": "C0",
+                "ts": (ts + timedelta(minutes=30)).isoformat(),
+            },
+        ],
+    )
     items = http.get("/recommend/for-you", query_string={"user_id": "switcher", "size": 3}).get_json()["items"]
     assert items[0]["id"] == "C1"
 
@@ -111,8 +140,9 @@ def test_retraining_swaps_the_alias_and_keeps_one_older_model(trained) -> None:
     client, settings = trained["client"], trained["settings"]
     alias = settings.api.recs_alias
     before = sorted(client.indices.get_alias(name=alias))
-    result = CliRunner().invoke(recs, ["train", "--users", "90", "--factors", "8", "--iterations", "5"],
-                                obj=settings, catch_exceptions=False)
+    result = CliRunner().invoke(
+        recs, ["train", "--users", "90", "--factors", "8", "--iterations", "5"], obj=settings, catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     after = sorted(client.indices.get_alias(name=alias))
     assert len(after) == 1 and after != before
@@ -142,8 +172,12 @@ def test_the_engine_scores_the_profile_feature_as_numpy_does(trained) -> None:
 def test_recs_eval_reports_and_plots_without_writing_a_model(trained, tmp_path: Path) -> None:
     client, settings = trained["client"], trained["settings"]
     served = sorted(client.indices.get_alias(name=settings.api.recs_alias))
-    result = CliRunner().invoke(recs, ["eval", "--users", "90", "--factors", "8", "--iterations", "5",
-                                       "--out", str(tmp_path), "--plot"], obj=settings, catch_exceptions=False)
+    result = CliRunner().invoke(
+        recs,
+        ["eval", "--users", "90", "--factors", "8", "--iterations", "5", "--out", str(tmp_path), "--plot"],
+        obj=settings,
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "report.json").read_text())
     assert set(report["rows"]) == {"popular", "profile", "next", "together", "factors", "fused"}

@@ -60,7 +60,9 @@ def _knife_minus_pan(result: dict) -> int:
 
 def test_two_users_get_orders_that_follow_their_history(shop) -> None:
     http = shop["http"]
-    assert http.put("/users/knife-fan/profile", json={"items": ["K0", "K2", {"id": "K4", "weight": 2}]}).status_code == 200
+    assert (
+        http.put("/users/knife-fan/profile", json={"items": ["K0", "K2", {"id": "K4", "weight": 2}]}).status_code == 200
+    )
     assert http.put("/users/pan-fan/profile", json={"items": ["C0", "C1", "C2"]}).status_code == 200
     knife_fan = search(http, q="kitchen", user_id="knife-fan", size=6, explain="true")
     pan_fan = search(http, q="kitchen", user_id="pan-fan", size=6)
@@ -117,11 +119,22 @@ def test_field_sort_and_pagination(shop) -> None:
     assert pages[0]["hits"][0]["score"] is None
 
 
-@pytest.mark.parametrize(("query", "parameter"), [
-    ("size=101", "size"), ("size=0", "size"), ("page=1001&size=10", "page"), ("price_min=-1", "price_min"),
-    ("price_min=9&price_max=1", "price_min"), ("q=" + "x" * 513, "q"), ("profile=nope", "profile"),
-    ("page=two", "page"), ("in_stock=maybe", "in_stock"), ("sort=random", "sort"), ("color=red", "color"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("size=101", "size"),
+        ("size=0", "size"),
+        ("page=1001&size=10", "page"),
+        ("price_min=-1", "price_min"),
+        ("price_min=9&price_max=1", "price_min"),
+        ("q=" + "x" * 513, "q"),
+        ("profile=nope", "profile"),
+        ("page=two", "page"),
+        ("in_stock=maybe", "in_stock"),
+        ("sort=random", "sort"),
+        ("color=red", "color"),
+    ],
+)
 def test_bad_input_is_a_400_naming_the_parameter(shop, query: str, parameter: str) -> None:
     response = shop["http"].get(f"/search?{query}")
     assert response.status_code == 400
@@ -143,8 +156,13 @@ def test_product_openapi_and_metrics(shop) -> None:
 
 
 def test_engine_down_gives_503_and_health_says_why(shop, minilm_encoder) -> None:
-    dead = shop["settings"].model_copy(update={"opensearch": load_settings(
-        opensearch={"url": "http://127.0.0.1:9", "timeout": 2, "max_retries": 0}).opensearch})
+    dead = shop["settings"].model_copy(
+        update={
+            "opensearch": load_settings(
+                opensearch={"url": "http://127.0.0.1:9", "timeout": 2, "max_retries": 0}
+            ).opensearch
+        }
+    )
     http = create_app(dead, encoder=minilm_encoder).test_client()
     response = http.get("/search", query_string={"q": "knife"})
     assert response.status_code == 503
@@ -182,8 +200,9 @@ def test_an_api_worker_encodes_with_one_thread_unless_told_otherwise(shop, tiny_
 
     before = torch.get_num_threads()
     try:
-        settings = shop["settings"].model_copy(update={"model": shop["settings"].model.model_copy(
-            update={"path": tiny_bert_dir})})
+        settings = shop["settings"].model_copy(
+            update={"model": shop["settings"].model.model_copy(update={"path": tiny_bert_dir})}
+        )
         assert create_app(settings).extensions["shopsearch"].searcher.encoder.threads == 1
         assert torch.get_num_threads() == 1
         told = settings.model_copy(update={"model": settings.model.model_copy(update={"threads": 2})})
@@ -193,9 +212,16 @@ def test_an_api_worker_encodes_with_one_thread_unless_told_otherwise(shop, tiny_
 
 
 def test_pages_past_the_reranked_candidates_are_full_up_to_the_total(shop) -> None:
-    (Path(shop["profiles"]) / "narrow.yaml").write_text(yaml.safe_dump({
-        "candidates": {"bm25": 4, "knn": 2}, "fields": {"title": 3.0, "category.text": 1.0},
-        "signals": {"text": {"weight": 0.6}, "semantic": {"weight": 0.4}}}), encoding="utf-8")
+    (Path(shop["profiles"]) / "narrow.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "candidates": {"bm25": 4, "knn": 2},
+                "fields": {"title": 3.0, "category.text": 1.0},
+                "signals": {"text": {"weight": 0.6}, "semantic": {"weight": 0.4}},
+            }
+        ),
+        encoding="utf-8",
+    )
     try:
         first = search(shop["http"], q="knife shoes pan headphones", profile="narrow", size=3)
         total = first["total"]
@@ -207,7 +233,11 @@ def test_pages_past_the_reranked_candidates_are_full_up_to_the_total(shop) -> No
             assert len(result["hits"]) == min(3, total - 3 * (page - 1)), page
             seen += ids(result)
         assert len(seen) == len(set(seen)) == total
-        assert search(shop["http"], q="knife shoes pan headphones", profile="narrow", size=3,
-                      page=(total + 2) // 3 + 1)["hits"] == []
+        assert (
+            search(shop["http"], q="knife shoes pan headphones", profile="narrow", size=3, page=(total + 2) // 3 + 1)[
+                "hits"
+            ]
+            == []
+        )
     finally:
         (Path(shop["profiles"]) / "narrow.yaml").unlink()

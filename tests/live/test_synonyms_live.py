@@ -19,7 +19,9 @@ def test_a_synonym_added_to_the_file_takes_effect_without_a_reindex(shop, client
     assert ids(search(http, q="sneakers", profile="bm25")) == []
     file = tmp_path / "synonyms.txt"
     file.write_text("# for the test\ntorch, headlamp\n菜刀, 砍骨\nsneakers => running shoes\n", encoding="utf-8")
-    settings = shop["settings"].model_copy(update={"index": shop["settings"].index.model_copy(update={"synonyms": file})})
+    settings = shop["settings"].model_copy(
+        update={"index": shop["settings"].index.model_copy(update={"synonyms": file})}
+    )
     served = lifecycle.alias_targets(client, alias)
     count = client.count(index=alias)["count"]
     report = synonyms.apply(client, settings)

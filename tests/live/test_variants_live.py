@@ -30,11 +30,21 @@ def searcher(os_settings, client, minilm_encoder, tmp_path_factory) -> Iterator:
 
     tmp = tmp_path_factory.mktemp("variants")
     catalog = tmp / "families.jsonl"
-    catalog.write_text("".join(json.dumps({**p, "category": "Home > Kitchen", "brand": p["title"].split()[0]}) + "\n"
-                               for p in FAMILIES), encoding="utf-8")
-    settings = load_settings(opensearch=os_settings.model_dump(), model={"path": minilm_encoder.model_dir},
-                             index={"alias": f"test-families-{uuid.uuid4().hex[:8]}", "vector_cache": tmp / "v.sqlite",
-                                    "dead_letter_dir": tmp})
+    catalog.write_text(
+        "".join(
+            json.dumps({**p, "category": "Home > Kitchen", "brand": p["title"].split()[0]}) + "\n" for p in FAMILIES
+        ),
+        encoding="utf-8",
+    )
+    settings = load_settings(
+        opensearch=os_settings.model_dump(),
+        model={"path": minilm_encoder.model_dir},
+        index={
+            "alias": f"test-families-{uuid.uuid4().hex[:8]}",
+            "vector_cache": tmp / "v.sqlite",
+            "dead_letter_dir": tmp,
+        },
+    )
     Indexer(settings, client=client, encoder=minilm_encoder).reindex(catalog)
     yield searcher_from(settings, client=client, encoder=minilm_encoder)
     client.indices.delete(index=f"{settings.index.alias}-*", ignore_unavailable=True)
@@ -60,6 +70,9 @@ def test_collapse_false_lists_every_variant(searcher) -> None:
 
 def test_pages_of_cards_stay_full_up_to_the_total(searcher) -> None:
     total = searcher.search(SearchRequest(q="chef knife", size=1))["total"]
-    seen = [h["id"] for page in range(1, total + 1)
-            for h in searcher.search(SearchRequest(q="chef knife", size=1, page=page))["hits"]]
+    seen = [
+        h["id"]
+        for page in range(1, total + 1)
+        for h in searcher.search(SearchRequest(q="chef knife", size=1, page=page))["hits"]
+    ]
     assert len(seen) == len(set(seen)) == total

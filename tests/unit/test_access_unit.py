@@ -64,10 +64,20 @@ def test_auth_settings_are_validated() -> None:
         load_settings(auth={"keys": [{**entry, "sha256": key}]})
 
 
-@pytest.mark.parametrize(("host", "loopback"), [
-    ("127.0.0.1", True), ("127.0.0.2", True), ("::1", True), ("[::1]", True), ("localhost", True),
-    ("0.0.0.0", False), ("::", False), ("192.168.1.4", False), ("no-such-host.invalid", False),
-])
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.4", False),
+        ("no-such-host.invalid", False),
+    ],
+)
 def test_only_loopback_addresses_count_as_local(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
 
@@ -91,7 +101,7 @@ def test_keys_and_tokens_from_the_command_line(monkeypatch: pytest.MonkeyPatch) 
 
     printed = CliRunner().invoke(cli, ["keys", "new", "--role", "events", "--name", "backend"]).output
     key = printed.split("key: ")[1].split()[0]
-    entry = json.loads(printed[printed.index("{"):])
+    entry = json.loads(printed[printed.index("{") :])
     assert entry == {"name": "backend", "role": "events", "sha256": keys.digest(key)}
     monkeypatch.setenv("SHOPSEARCH_AUTH_KEYS", json.dumps([entry]))
     monkeypatch.setenv("SHOPSEARCH_AUTH_SHOPPER_SECRET", SECRET)

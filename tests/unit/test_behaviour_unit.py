@@ -25,8 +25,13 @@ def test_a_half_life_halves_an_old_event() -> None:
     assert ref == new.ts and acc.tolist() == pytest.approx([0.5, 1.0])
 
 
-touches = st.lists(st.tuples(st.integers(0, 1000), st.sampled_from([1.0, 2.0, 8.0]),
-                             st.lists(st.floats(-1, 1), min_size=3, max_size=3)), min_size=1, max_size=12)
+touches = st.lists(
+    st.tuples(
+        st.integers(0, 1000), st.sampled_from([1.0, 2.0, 8.0]), st.lists(st.floats(-1, 1), min_size=3, max_size=3)
+    ),
+    min_size=1,
+    max_size=12,
+)
 
 
 @settings(max_examples=60)
@@ -47,13 +52,15 @@ def test_direction_of_nothing_is_none() -> None:
 
 def test_event_batches_are_checked_one_by_one() -> None:
     future = (datetime.now(UTC) + timedelta(days=2)).isoformat()
-    valid, rejected = parse_batch([
-        {"user_id": "u", "type": "view", "product_id": "p"},
-        {"user_id": "u", "type": "view", "product_id": "p", "ts": future},
-        {"user_id": "", "type": "view", "product_id": "p"},
-        {"user_id": "u", "type": "view", "product_id": "p", "colour": "red"},
-        "not an object",
-    ])
+    valid, rejected = parse_batch(
+        [
+            {"user_id": "u", "type": "view", "product_id": "p"},
+            {"user_id": "u", "type": "view", "product_id": "p", "ts": future},
+            {"user_id": "", "type": "view", "product_id": "p"},
+            {"user_id": "u", "type": "view", "product_id": "p", "colour": "red"},
+            "not an object",
+        ]
+    )
     assert [i for i, _ in valid] == [0] and valid[0][1].ts is not None
     assert [(r["index"], r["field"]) for r in rejected] == [(1, "ts"), (2, "user_id"), (3, "colour"), (4, "event")]
     with pytest.raises(ValueError, match="1 to 1000"):
@@ -63,8 +70,10 @@ def test_event_batches_are_checked_one_by_one() -> None:
 def test_co_occurrence_scores_by_cosine_and_drops_rare_pairs() -> None:
     baskets = [{"a", "b"}, {"a", "b"}, {"a", "c"}, {"b", "c", "d"}]
     table = co_occurrence(baskets, min_count=2)
-    assert table == {"a": [{"id": "b", "score": pytest.approx(2 / np.sqrt(3 * 3), abs=1e-6), "count": 2}],
-                     "b": [{"id": "a", "score": pytest.approx(2 / np.sqrt(3 * 3), abs=1e-6), "count": 2}]}
+    assert table == {
+        "a": [{"id": "b", "score": pytest.approx(2 / np.sqrt(3 * 3), abs=1e-6), "count": 2}],
+        "b": [{"id": "a", "score": pytest.approx(2 / np.sqrt(3 * 3), abs=1e-6), "count": 2}],
+    }
 
 
 def test_mmr_trades_relevance_for_variety() -> None:

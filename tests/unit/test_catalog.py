@@ -15,8 +15,17 @@ from shopsearch.errors import CatalogError
 from shopsearch.indexer.catalog import read_catalog
 from shopsearch.indexer.product import RowError, parse_product
 
-GOOD = {"id": "P1", "title": "Chef knife", "category": "Home > Kitchen > Knives", "brand": "Shun",
-        "tags": "sharp|forged", "price": "49.90", "sales": "12", "stock": "0", "color": "black"}
+GOOD = {
+    "id": "P1",
+    "title": "Chef knife",
+    "category": "Home > Kitchen > Knives",
+    "brand": "Shun",
+    "tags": "sharp|forged",
+    "price": "49.90",
+    "sales": "12",
+    "stock": "0",
+    "color": "black",
+}
 
 
 def test_product_normalises_a_csv_style_row() -> None:
@@ -34,16 +43,19 @@ def test_chinese_row() -> None:
     assert product.id == "7" and product.category_path == "家居 > 厨房 > 刀具"
 
 
-@pytest.mark.parametrize(("row", "field", "message"), [
-    ({**GOOD, "id": "  "}, "id", "Field required"),
-    ({**GOOD, "title": None}, "title", "Field required"),
-    ({**GOOD, "price": "-3"}, "price", "greater than or equal to 0"),
-    ({**GOOD, "price": "cheap"}, "price", "valid number"),
-    ({**GOOD, "sales": "2.5"}, "sales", "valid integer"),
-    ({**GOOD, "rating": 7}, "rating", "less than or equal to 5"),
-    ({**GOOD, "created_at": "yesterday"}, "created_at", "datetime"),
-    ({**GOOD, "id": 1.5}, "id", "string or an integer"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("row", "field", "message"),
+    [
+        ({**GOOD, "id": "  "}, "id", "Field required"),
+        ({**GOOD, "title": None}, "title", "Field required"),
+        ({**GOOD, "price": "-3"}, "price", "greater than or equal to 0"),
+        ({**GOOD, "price": "cheap"}, "price", "valid number"),
+        ({**GOOD, "sales": "2.5"}, "sales", "valid integer"),
+        ({**GOOD, "rating": 7}, "rating", "less than or equal to 5"),
+        ({**GOOD, "created_at": "yesterday"}, "created_at", "datetime"),
+        ({**GOOD, "id": 1.5}, "id", "string or an integer"),
+    ],
+)
 def test_bad_rows_name_the_field(row: dict, field: str, message: str) -> None:
     with pytest.raises(RowError) as failure:
         parse_product(row)
@@ -51,8 +63,13 @@ def test_bad_rows_name_the_field(row: dict, field: str, message: str) -> None:
     assert message in failure.value.fields[field]
 
 
-levels = st.lists(st.text(st.characters(blacklist_characters=">＞/|,", blacklist_categories=("Cs", "Cc", "Zs")),
-                          min_size=1, max_size=12), min_size=1, max_size=5)
+levels = st.lists(
+    st.text(
+        st.characters(blacklist_characters=">＞/|,", blacklist_categories=("Cs", "Cc", "Zs")), min_size=1, max_size=12
+    ),
+    min_size=1,
+    max_size=5,
+)
 
 
 @given(levels)
@@ -62,8 +79,15 @@ def test_category_paths_round_trip(parts: list[str]) -> None:
     assert parse_product({"id": "x", "title": "t", "category": product.category_path}).category == product.category
 
 
-@given(st.lists(st.text(st.characters(blacklist_characters="|,", blacklist_categories=("Cs", "Cc", "Zs")),
-                        min_size=1, max_size=10), max_size=6), st.sampled_from(["|", ",", " | ", ", "]))
+@given(
+    st.lists(
+        st.text(
+            st.characters(blacklist_characters="|,", blacklist_categories=("Cs", "Cc", "Zs")), min_size=1, max_size=10
+        ),
+        max_size=6,
+    ),
+    st.sampled_from(["|", ",", " | ", ", "]),
+)
 def test_tag_strings_split_like_lists(tags: list[str], sep: str) -> None:
     as_text = parse_product({"id": "x", "title": "t", "tags": sep.join(tags)}).tags
     as_list = parse_product({"id": "x", "title": "t", "tags": tags}).tags
@@ -88,8 +112,11 @@ def test_jsonl_reader_keeps_bad_lines_as_rows(tmp_path: Path) -> None:
 
 def test_csv_reader_rows_and_bad_bytes(tmp_path: Path) -> None:
     path = tmp_path / "c.csv"
-    path.write_bytes("id,title,price\n1,Chef knife,10\n2,caf\xe9 bad,3\n3,\"Wok, carbon steel\",20,extra\n4,茶,8\n"
-                     .encode("latin-1", "replace").replace(b"?", "茶".encode()))
+    path.write_bytes(
+        'id,title,price\n1,Chef knife,10\n2,caf\xe9 bad,3\n3,"Wok, carbon steel",20,extra\n4,茶,8\n'.encode(
+            "latin-1", "replace"
+        ).replace(b"?", "茶".encode())
+    )
     rows = list(read_catalog(path))
     assert rows[0].record == {"id": "1", "title": "Chef knife", "price": "10"}
     assert rows[1].error == "title: not valid UTF-8"
@@ -101,8 +128,10 @@ def test_parquet_reader(tmp_path: Path) -> None:
     path = tmp_path / "c.parquet"
     pq.write_table(pa.table({"id": ["1", "2"], "title": ["a", "b"], "price": [1.5, None]}), path)
     rows = list(read_catalog(path))
-    assert [r.record for r in rows] == [{"id": "1", "title": "a", "price": 1.5},
-                                        {"id": "2", "title": "b", "price": None}]
+    assert [r.record for r in rows] == [
+        {"id": "1", "title": "a", "price": 1.5},
+        {"id": "2", "title": "b", "price": None},
+    ]
 
 
 def test_unknown_format_and_missing_file(tmp_path: Path) -> None:

@@ -18,8 +18,9 @@ def test_local_defaults() -> None:
 def test_secured_cluster(tmp_path: Path) -> None:
     ca = tmp_path / "ca.pem"
     ca.write_text("-----BEGIN CERTIFICATE-----\n")
-    cfg = OpenSearchSettings(url="https://a:9200,https://b:9200", username="u", password="p",
-                             ca_certs=ca, timeout=4, max_retries=2)
+    cfg = OpenSearchSettings(
+        url="https://a:9200,https://b:9200", username="u", password="p", ca_certs=ca, timeout=4, max_retries=2
+    )
     options = client_options(cfg)
     assert options["hosts"] == ["https://a:9200/", "https://b:9200/"]
     assert options["http_auth"] == ("u", "p")

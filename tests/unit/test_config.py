@@ -73,8 +73,12 @@ def test_missing_ca_bundle_and_missing_file(tmp_path: Path) -> None:
 
 
 hosts = st.from_regex(r"[a-z][a-z0-9-]{0,20}(\.[a-z]{2,6}){0,2}", fullmatch=True)
-urls = st.builds(lambda scheme, host, port: f"{scheme}://{host}:{port}",
-                 st.sampled_from(["http", "https"]), hosts, st.integers(1, 65535))
+urls = st.builds(
+    lambda scheme, host, port: f"{scheme}://{host}:{port}",
+    st.sampled_from(["http", "https"]),
+    hosts,
+    st.integers(1, 65535),
+)
 
 
 @given(st.lists(urls, min_size=1, max_size=5), st.sampled_from([",", ", ", " ,"]))

@@ -11,7 +11,9 @@ def test_single_node_uses_single_node_discovery(tmp_path: Path) -> None:
     [spec] = plan_nodes(1, 9200, tmp_path)
     assert (spec.http_port, spec.transport_port, spec.home) == (9200, 9300, tmp_path / "node-1")
     assert node_settings(spec, [spec]) == {
-        "network.host": "127.0.0.1", "transport.port": 9300, "discovery.type": "single-node",
+        "network.host": "127.0.0.1",
+        "transport.port": 9300,
+        "discovery.type": "single-node",
     }
 
 

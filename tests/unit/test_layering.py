@@ -16,7 +16,9 @@ def _graph() -> dict[str, set[str]]:
         part = path.relative_to(SRC).parts[0].removesuffix(".py")
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module] + ([f"{node.module}.{a.name}" for a in node.names] if node.module == "shopsearch" else [])
+                names = [node.module] + (
+                    [f"{node.module}.{a.name}" for a in node.names] if node.module == "shopsearch" else []
+                )
             elif isinstance(node, ast.Import):
                 names = [a.name for a in node.names]
             else:
@@ -36,7 +38,7 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
         state[node] = "open"
         for target in sorted(graph.get(node, ())):
             if state.get(target) == "open":
-                return path[path.index(target):] + [target]
+                return path[path.index(target) :] + [target]
             if target not in state and (found := visit(target, [*path, target])):
                 return found
         state[node] = "done"

@@ -36,8 +36,11 @@ def _ranges(path: Path) -> list[Requirement]:
 def _pins(path: Path) -> dict[str, str]:
     """Name -> version of the lock entries that apply to this interpreter and platform."""
     text = path.read_text()
-    return {_name(name): pinned for name, pinned, marker in PIN.findall(text)
-            if marker is None or not marker or Marker(marker).evaluate()}
+    return {
+        _name(name): pinned
+        for name, pinned, marker in PIN.findall(text)
+        if marker is None or not marker or Marker(marker).evaluate()
+    }
 
 
 @pytest.mark.parametrize("name", ["runtime", "dev", "tools"])
@@ -47,7 +50,8 @@ def test_every_range_is_pinned_by_its_lock(name: str) -> None:
         pinned = pins.get(_name(requirement.name))
         assert pinned is not None, f"{requirement.name} is missing from requirements/lock/{name}.txt"
         assert requirement.specifier.contains(pinned, prereleases=True), (
-            f"requirements/lock/{name}.txt pins {requirement.name}=={pinned}, outside {requirement.specifier}")
+            f"requirements/lock/{name}.txt pins {requirement.name}=={pinned}, outside {requirement.specifier}"
+        )
 
 
 def test_every_pin_has_a_hash() -> None:

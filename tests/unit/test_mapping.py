@@ -43,7 +43,9 @@ def test_fixed_dimension_must_match_the_model(tmp_path: Path) -> None:
 
 
 def test_undefined_analyzer_is_named(tmp_path: Path) -> None:
-    path = _variant(tmp_path, lambda d: d["mappings"]["properties"]["title"]["fields"]["cjk"].update(analyzer="smartcn"))
+    path = _variant(
+        tmp_path, lambda d: d["mappings"]["properties"]["title"]["fields"]["cjk"].update(analyzer="smartcn")
+    )
     with pytest.raises(MappingError, match=r"mappings.properties.title.fields.cjk.analyzer: analyzer 'smartcn'"):
         load_mapping(path)
 

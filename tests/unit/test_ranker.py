@@ -18,16 +18,18 @@ from shopsearch.relevance.profile import load_profile
 from shopsearch.relevance.signals import CoverageParams, CoverageSignal
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("3/4 in. x 10 ft. Copper Pipe", ("3/4", "in", "x", "10", "ft", "copper", "pipe")),
-    ("DEWALT 20-Volt MAX Drill", ("dewalt", "20", "v", "max", "drill")),
-    ('1/2" PEX plugs', ("1/2", "in", "pex", "plug")),
-    ("5 Gal. glass 2.5gal", ("5", "gal", "glass", "2.5", "gal")),
-    ("don't quote 'me'", ("don", "t", "quote", "me")),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("3/4 in. x 10 ft. Copper Pipe", ("3/4", "in", "x", "10", "ft", "copper", "pipe")),
+        ("DEWALT 20-Volt MAX Drill", ("dewalt", "20", "v", "max", "drill")),
+        ('1/2" PEX plugs', ("1/2", "in", "pex", "plug")),
+        ("5 Gal. glass 2.5gal", ("5", "gal", "glass", "2.5", "gal")),
+        ("don't quote 'me'", ("don", "t", "quote", "me")),
+    ],
+)
 def test_terms_spell_sizes_and_units_one_way(raw: str, expected: tuple[str, ...]) -> None:
     assert text.terms(raw) == expected
-
 
 
 def test_measures_coverage_and_phrase() -> None:
@@ -40,7 +42,6 @@ def test_measures_coverage_and_phrase() -> None:
     assert text.content_terms(text.terms("the")) == ("the",)
 
 
-
 def test_fuzzy_coverage_forgives_typos_and_split_words() -> None:
     title = text.terms("Hampton Bay 52 in. Ceiling Fan with Back Splash Guard")
     assert text.coverage(text.terms("cieling fan"), title) == pytest.approx(0.5)
@@ -48,7 +49,6 @@ def test_fuzzy_coverage_forgives_typos_and_split_words() -> None:
     assert text.fuzzy_coverage(text.terms("backsplash"), title) == 1.0
     assert text.fuzzy_coverage(text.terms("drill"), title) == 0.0
     assert text.fuzzy_coverage((), title) == 0.0
-
 
 
 @given(st.text(max_size=80), st.text(max_size=80))
@@ -60,19 +60,29 @@ def test_text_measures_never_fail_and_stay_in_range(query: str, title: str) -> N
     assert all(0.0 <= v <= 1.0 for v in text.similarity(query, title))
 
 
-
-def _candidates(titles: list[str], bm25: list[float], knn_rank: list[int], brand: list[str] | None = None) -> Candidates:
+def _candidates(
+    titles: list[str], bm25: list[float], knn_rank: list[int], brand: list[str] | None = None
+) -> Candidates:
     n = len(titles)
     vectors = np.eye(n, 4)[:, :4] if n <= 4 else np.ones((n, 4)) / 2
     sources = [{"title": t, **({"brand": brand[i]} if brand else {})} for i, t in enumerate(titles)]
-    return Candidates(ids=[f"P{i}" for i in range(n)], sources=sources, vectors=vectors, bm25=np.array(bm25),
-                      bm25_rank=np.array([i + 1 if b else 0 for i, b in enumerate(bm25)]), knn_rank=np.array(knn_rank))
-
+    return Candidates(
+        ids=[f"P{i}" for i in range(n)],
+        sources=sources,
+        vectors=vectors,
+        bm25=np.array(bm25),
+        bm25_rank=np.array([i + 1 if b else 0 for i, b in enumerate(bm25)]),
+        knn_rank=np.array(knn_rank),
+    )
 
 
 def test_features_one_row_per_candidate_with_missing_as_nan() -> None:
-    candidates = _candidates(["Milwaukee 20 v drill", "Ryobi 18 v impact driver", "Drill bit set"],
-                             [5.0, 0.0, 2.0], [2, 1, 0], brand=["Milwaukee", "Ryobi", ""])
+    candidates = _candidates(
+        ["Milwaukee 20 v drill", "Ryobi 18 v impact driver", "Drill bit set"],
+        [5.0, 0.0, 2.0],
+        [2, 1, 0],
+        brand=["Milwaukee", "Ryobi", ""],
+    )
     context = Context(np.array([1.0, 0, 0, 0]), None, query="milwaukee 20v drill")
     matrix = features.extract(candidates, context)
     col = {name: matrix[:, i] for i, name in enumerate(features.FEATURES)}
@@ -89,7 +99,6 @@ def test_features_one_row_per_candidate_with_missing_as_nan() -> None:
     assert features.extract(_candidates([], [], []), context).shape == (0, len(features.FEATURES))
 
 
-
 def test_coverage_signal_counts_the_query_words_in_title_brand_and_category() -> None:
     candidates = _candidates(["Cordless drill", "Hammer"], [1.0, 1.0], [0, 0], brand=["Makita", "Estwing"])
     signal = CoverageSignal(CoverageParams(weight=1.0))
@@ -97,7 +106,6 @@ def test_coverage_signal_counts_the_query_words_in_title_brand_and_category() ->
     assert signal.values(candidates, Context(None, None, query="")) is None
     title_only = CoverageSignal(CoverageParams(weight=1.0, fields=["title"], fuzzy=False))
     assert title_only.values(candidates, Context(None, None, query="makita drill")).tolist() == [0.5, 0.0]
-
 
 
 def _toy_ranker(tmp_path: Path) -> tuple[Path, Judgments, dict[str, ltr.QueryRows]]:
@@ -112,10 +120,10 @@ def _toy_ranker(tmp_path: Path) -> tuple[Path, Judgments, dict[str, ltr.QueryRow
         judged.queries[qid] = query
         judged.add(qid, f"P{q % 4}", 2)
         rows[qid] = ltr.QueryRows(candidates.ids, features.extract(candidates, Context(None, None, query=query)))
-    booster = ltr.train(judged, rows, [f"q{q}" for q in range(50)], [f"q{q}" for q in range(50, 60)], rounds=50,
-                        threads=1)
+    booster = ltr.train(
+        judged, rows, [f"q{q}" for q in range(50)], [f"q{q}" for q in range(50, 60)], rounds=50, threads=1
+    )
     return ltr.save(booster, tmp_path / "toy.lgb.txt"), judged, rows
-
 
 
 def test_ranker_trains_loads_as_a_signal_and_explains_by_feature(tmp_path: Path) -> None:
@@ -132,11 +140,13 @@ def test_ranker_trains_loads_as_a_signal_and_explains_by_feature(tmp_path: Path)
     assert signal.values(candidates, Context(None, None, query="")) is None
 
 
-
-@pytest.mark.parametrize(("model_text", "message"), [
-    (None, "no ranker model at"),
-    ("not a model", "is not a LightGBM model"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("model_text", "message"),
+    [
+        (None, "no ranker model at"),
+        ("not a model", "is not a LightGBM model"),
+    ],
+)
 def test_a_broken_ranker_model_fails_at_profile_load(tmp_path: Path, model_text: str | None, message: str) -> None:
     if model_text is not None:
         (tmp_path / "m.txt").write_text(model_text)
@@ -145,11 +155,9 @@ def test_a_broken_ranker_model_fails_at_profile_load(tmp_path: Path, model_text:
         load_profile(tmp_path / "p.yaml")
 
 
-
 def test_a_ranker_of_other_features_is_refused(tmp_path: Path) -> None:
     model, _, _ = _toy_ranker(tmp_path)
     model.write_text(model.read_text().replace("feature_names=bm25 ", "feature_names=old_bm25 "))
     (tmp_path / "p.yaml").write_text("fields: {title: 1}\nsignals:\n  ltr: {weight: 1, model: toy.lgb.txt}\n")
     with pytest.raises(ConfigError, match="trained on other features"):
         load_profile(tmp_path / "p.yaml")
-

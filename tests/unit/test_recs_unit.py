@@ -74,8 +74,13 @@ def test_histories_from_events_keep_carts_and_purchases_in_time_order() -> None:
     def event(user: str, kind: str, product: str, minute: int) -> Event:
         return Event(user_id=user, type=kind, product_id=product, ts=T0 + timedelta(minutes=minute))
 
-    events = [event("u", "purchase", "B", 2), event("u", "view", "X", 3), event("u", "cart", "A", 1),
-              event("u", "purchase", "A", 5), event("v", "click", "C", 1)]
+    events = [
+        event("u", "purchase", "B", 2),
+        event("u", "view", "X", 3),
+        event("u", "cart", "A", 1),
+        event("u", "purchase", "A", 5),
+        event("v", "click", "C", 1),
+    ]
     assert histories_from_events(events) == {"u": ["B", "A"]}
 
 
@@ -139,8 +144,15 @@ def test_fused_beats_popular_on_held_out_sequences() -> None:
         chain = chains[int(rng.integers(4))]
         noise = [ids[int(i)] for i in rng.choice(12, 2, replace=False) if ids[int(i)] not in chain]
         histories[f"u{u}"] = [*noise, *chain]
-    found = holdout_experiment(histories, ids, None, SequenceParams(window=3), FactorParams(factors=4, iterations=5),
-                               FusionParams(popular_pool=5), users=200)
+    found = holdout_experiment(
+        histories,
+        ids,
+        None,
+        SequenceParams(window=3),
+        FactorParams(factors=4, iterations=5),
+        FusionParams(popular_pool=5),
+        users=200,
+    )
     assert found.fitted_on == found.reported_on == 100
     assert found.rows["fused"]["hit@10"] >= found.rows["popular"]["hit@10"]
     assert found.rows["fused"]["ndcg@10"] > found.rows["popular"]["ndcg@10"]
@@ -152,6 +164,13 @@ def test_fused_beats_popular_on_held_out_sequences() -> None:
 
 def test_score_users_marks_a_target_outside_the_candidates() -> None:
     model = _model(HISTORIES)
-    scored = score_users(MatrixSources(model, None), ["u"], {"u": ["P0"]}, {"u": "P11"}, lambda u: None,
-                         FusionParams(popular_pool=1), "test")
+    scored = score_users(
+        MatrixSources(model, None),
+        ["u"],
+        {"u": ["P0"]},
+        {"u": "P11"},
+        lambda u: None,
+        FusionParams(popular_pool=1),
+        "test",
+    )
     assert scored[0].target == -1

@@ -45,8 +45,9 @@ def test_weighted_unit_mean() -> None:
 def _candidates() -> Candidates:
     vectors = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]])
     sources = [{"sales": 0, "price": 10.0}, {"sales": 1000, "price": 50.0}, {"sales": 10}]
-    return Candidates(["a", "b", "c"], sources, vectors, np.array([3.0, 1.0, 0.0]), np.array([1, 2, 0]),
-                      np.array([0, 2, 1]))
+    return Candidates(
+        ["a", "b", "c"], sources, vectors, np.array([3.0, 1.0, 0.0]), np.array([1, 2, 0]), np.array([0, 2, 1])
+    )
 
 
 def test_blend_adds_weighted_signals_and_drops_the_absent_user() -> None:
@@ -66,13 +67,16 @@ def test_shipped_profiles_load() -> None:
     assert [s.name for s in profiles.get(None).signals] == ["text", "semantic", "coverage", "personal", "business"]
 
 
-@pytest.mark.parametrize(("edit", "message"), [
-    ("signals: {magic: {weight: 1}}", "signals.magic: unknown signal"),
-    ("signals: {text: {weight: -1}}", "signals.text.weight: Input should be greater than or equal to 0"),
-    ("signals: {business: {weight: 1, price_mode: random}}", "signals.business.price_mode"),
-    ("normalization: zscore", "normalization: Input should be 'minmax' or 'rrf'"),
-    ("fields: {}", "fields: Dictionary should have at least 1 item"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        ("signals: {magic: {weight: 1}}", "signals.magic: unknown signal"),
+        ("signals: {text: {weight: -1}}", "signals.text.weight: Input should be greater than or equal to 0"),
+        ("signals: {business: {weight: 1, price_mode: random}}", "signals.business.price_mode"),
+        ("normalization: zscore", "normalization: Input should be 'minmax' or 'rrf'"),
+        ("fields: {}", "fields: Dictionary should have at least 1 item"),
+    ],
+)
 def test_profile_errors_name_file_and_key(tmp_path: Path, edit: str, message: str) -> None:
     path = tmp_path / "p.yaml"
     base = "fields: {title: 1}\nsignals: {text: {weight: 1}}\n"
@@ -91,8 +95,12 @@ def test_a_broken_edit_keeps_the_previous_profiles_serving(tmp_path: Path) -> No
 
 def test_filters_and_match_query_bodies() -> None:
     clauses = SearchRequest(category="Home > Kitchen", brand="Shun", price_min=10, in_stock=True).filter_clauses()
-    assert clauses == [{"term": {"category_levels": "Home > Kitchen"}}, {"term": {"brand": "Shun"}},
-                       {"range": {"price": {"gte": 10}}}, {"term": {"in_stock": True}}]
+    assert clauses == [
+        {"term": {"category_levels": "Home > Kitchen"}},
+        {"term": {"brand": "Shun"}},
+        {"range": {"price": {"gte": 10}}},
+        {"term": {"in_stock": True}},
+    ]
     profile = load_profile(DEFAULT)
     match = Q.match_query("chef knife", [0.1, 0.2], profile, clauses, "embedding")
     text, knn = match["bool"]["should"]
@@ -107,8 +115,10 @@ def test_filters_and_match_query_bodies() -> None:
 
 def test_a_profile_searches_the_graph_deeper_with_ef_search() -> None:
     profile = load_profile(DEFAULT)
-    assert "method_parameters" not in Q.knn_search([0.1], "q", profile, [], "embedding", "b64")["query"]["bool"][
-        "must"][0]["knn"]["embedding"]
+    assert (
+        "method_parameters"
+        not in Q.knn_search([0.1], "q", profile, [], "embedding", "b64")["query"]["bool"]["must"][0]["knn"]["embedding"]
+    )
     candidates = profile.spec.candidates.model_copy(update={"ef_search": 500})
     deeper = RelevanceProfile("deeper", profile.spec.model_copy(update={"candidates": candidates}), profile.signals)
     knn = Q.knn_search([0.1], "q", deeper, [], "embedding", "b64")["query"]["bool"]["must"][0]["knn"]["embedding"]
@@ -124,8 +134,18 @@ def test_browse_scores_inside_the_engine_with_the_business_formula() -> None:
     assert (body["from"], body["size"], body["track_total_hits"]) == (20, 10, True)
 
 
-@pytest.mark.parametrize("params", [{"size": 101}, {"page": 0}, {"page": 1001, "size": 10}, {"price_min": -1},
-                                    {"q": "x" * 513}, {"price_min": 5, "price_max": 1}, {"colour": "red"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"size": 101},
+        {"page": 0},
+        {"page": 1001, "size": 10},
+        {"price_min": -1},
+        {"q": "x" * 513},
+        {"price_min": 5, "price_max": 1},
+        {"colour": "red"},
+    ],
+)
 def test_search_request_rejects(params: dict) -> None:
     with pytest.raises(ValueError):
         SearchRequest(**params)
@@ -134,10 +154,20 @@ def test_search_request_rejects(params: dict) -> None:
 def test_facets_add_the_knn_only_hits_to_the_engine_counts() -> None:
     from shopsearch.relevance.facets import from_aggregations
 
-    aggs = {"brand": {"buckets": [{"key": "Shun", "doc_count": 2}]},
-            "category": {"buckets": [{"key": "Home", "doc_count": 2}]},
-            "price": {"buckets": [{"doc_count": 1}, {"doc_count": 1}, {"doc_count": 0}, {"doc_count": 0},
-                                  {"doc_count": 0}, {"doc_count": 0}]}}
+    aggs = {
+        "brand": {"buckets": [{"key": "Shun", "doc_count": 2}]},
+        "category": {"buckets": [{"key": "Home", "doc_count": 2}]},
+        "price": {
+            "buckets": [
+                {"doc_count": 1},
+                {"doc_count": 1},
+                {"doc_count": 0},
+                {"doc_count": 0},
+                {"doc_count": 0},
+                {"doc_count": 0},
+            ]
+        },
+    }
     extra = [{"brand": "Mercer", "category_levels": ["Home", "Home > Kitchen"], "price": 25.0}, {"brand": "Shun"}]
     facets = from_aggregations(aggs, extra)
     assert facets["brand"] == [{"value": "Shun", "count": 3}, {"value": "Mercer", "count": 1}]

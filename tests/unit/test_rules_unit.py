@@ -40,14 +40,20 @@ def test_where_matches_a_category_and_what_is_below_it() -> None:
     assert not where.matches("a", {"category": "Home > Kitchen", "price": 80})
 
 
-@pytest.mark.parametrize(("text", "key"), [
-    ("rules: [{id: a, when: {}, then: {hide: [P1]}}]", "rules.0.when"),
-    ("rules: [{id: a, when: {contains: [x]}, then: {}}]", "rules.0.then"),
-    ("rules: [{id: a, when: {contains: [x]}, then: {pin: [{id: P1, position: 0}]}}]", "rules.0.then.pin.0.position"),
-    ("rules: [{id: a, when: {contains: [x]}, then: {redirect: 'not a url'}}]", "rules.0.then.redirect"),
-    ("rules: [{id: a, when: {contains: [x]}, then: {boost: [{where: {}, by: 1}]}}]", "rules.0.then.boost.0.where"),
-    ("rules: [{id: a, when: {contains: [x]}, then: {bury: [{brand: null}]}}]", "rules.0.then.bury.0"),
-])
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("rules: [{id: a, when: {}, then: {hide: [P1]}}]", "rules.0.when"),
+        ("rules: [{id: a, when: {contains: [x]}, then: {}}]", "rules.0.then"),
+        (
+            "rules: [{id: a, when: {contains: [x]}, then: {pin: [{id: P1, position: 0}]}}]",
+            "rules.0.then.pin.0.position",
+        ),
+        ("rules: [{id: a, when: {contains: [x]}, then: {redirect: 'not a url'}}]", "rules.0.then.redirect"),
+        ("rules: [{id: a, when: {contains: [x]}, then: {boost: [{where: {}, by: 1}]}}]", "rules.0.then.boost.0.where"),
+        ("rules: [{id: a, when: {contains: [x]}, then: {bury: [{brand: null}]}}]", "rules.0.then.bury.0"),
+    ],
+)
 def test_a_bad_rule_is_refused_naming_the_file_and_key(tmp_path: Path, text: str, key: str) -> None:
     path = _write(tmp_path, "bad.yaml", text)
     with pytest.raises(ConfigError, match=f"bad.yaml: {key}"):
@@ -73,14 +79,20 @@ def test_a_broken_edit_keeps_the_previous_rules(tmp_path: Path) -> None:
 
 
 def test_the_first_pin_of_a_position_wins_and_hidden_products_are_not_pinned() -> None:
-    fired = [rules.Rule.model_validate({"id": r, "when": {"contains": ["x"]}, "then": {"pin": pins}})
-             for r, pins in (("one", [{"id": "A", "position": 1}, {"id": "H", "position": 2}]),
-                             ("two", [{"id": "B", "position": 1}, {"id": "A", "position": 3}]))]
+    fired = [
+        rules.Rule.model_validate({"id": r, "when": {"contains": ["x"]}, "then": {"pin": pins}})
+        for r, pins in (
+            ("one", [{"id": "A", "position": 1}, {"id": "H", "position": 2}]),
+            ("two", [{"id": "B", "position": 1}, {"id": "A", "position": 3}]),
+        )
+    ]
     assert rules.pins(fired, ["H"]) == {"A": (0, "one")}
 
 
-@given(st.lists(st.sampled_from("abcdefghij"), unique=True),
-       st.dictionaries(st.sampled_from("abcdefghijxyz"), st.integers(0, 12), max_size=4))
+@given(
+    st.lists(st.sampled_from("abcdefghij"), unique=True),
+    st.dictionaries(st.sampled_from("abcdefghijxyz"), st.integers(0, 12), max_size=4),
+)
 def test_placing_pins_keeps_every_product_once_and_pins_where_the_list_reaches(ranked, wanted) -> None:
     positions = {}
     for doc_id, position in wanted.items():  # one product per position, as rules.pins guarantees
@@ -95,8 +107,12 @@ def test_placing_pins_keeps_every_product_once_and_pins_where_the_list_reaches(r
 
 
 def test_rules_cli_lists_and_tests_rules(tmp_path: Path) -> None:
-    _write(tmp_path / "rules", "promo.yaml", "rules: [{id: knives, when: {contains: [knife]}, then: {hide: [K1]}},"
-                                           " {id: later, enabled: false, when: {contains: [knife]}, then: {hide: [K2]}}]")
+    _write(
+        tmp_path / "rules",
+        "promo.yaml",
+        "rules: [{id: knives, when: {contains: [knife]}, then: {hide: [K1]}},"
+        " {id: later, enabled: false, when: {contains: [knife]}, then: {hide: [K2]}}]",
+    )
     env = {"SHOPSEARCH_API_RULES_DIR": str(tmp_path / "rules")}
     checked = CliRunner().invoke(cli, ["rules", "check"], env=env)
     assert checked.exit_code == 0, checked.output

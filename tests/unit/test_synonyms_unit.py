@@ -15,7 +15,9 @@ from shopsearch.indexer.synonyms import FILTER, filled, load_synonyms
 
 def test_rules_and_comments(tmp_path: Path) -> None:
     path = tmp_path / "s.txt"
-    path.write_text("# comment\n\ntv, television  # inline\nsneakers => running shoes\n手机, 移动电话\n", encoding="utf-8")
+    path.write_text(
+        "# comment\n\ntv, television  # inline\nsneakers => running shoes\n手机, 移动电话\n", encoding="utf-8"
+    )
     assert load_synonyms(path) == ["tv, television", "sneakers => running shoes", "手机, 移动电话"]
     assert load_synonyms(tmp_path / "missing.txt") == []
 

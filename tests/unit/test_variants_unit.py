@@ -18,4 +18,3 @@ def test_a_kept_member_stays_an_entry_of_its_own() -> None:
 
 def test_the_group_comes_from_the_catalogs_extra_columns() -> None:
     assert group_of({"attrs": {"group_id": 7}}) == "7" and group_of({"attrs": {}}) is None and group_of({}) is None
-

@@ -16,11 +16,17 @@ from shopsearch import keys
 
 def main() -> None:
     page, backend = keys.new_key(), keys.new_key()
-    entries = [{"name": "demo-page", "role": "search", "sha256": keys.digest(page)},
-               {"name": "demo-backend", "role": "events", "sha256": keys.digest(backend)}]
-    exports = {"SHOPSEARCH_AUTH_KEYS": json.dumps(entries), "SHOPSEARCH_AUTH_PAGE_KEY": page,
-               "SHOPSEARCH_AUTH_SHOPPER_SECRET": secrets.token_urlsafe(32), "SHOPSEARCH_AUTH_DEMO_SHOPPERS": "true",
-               "DEMO_EVENTS_KEY": backend}
+    entries = [
+        {"name": "demo-page", "role": "search", "sha256": keys.digest(page)},
+        {"name": "demo-backend", "role": "events", "sha256": keys.digest(backend)},
+    ]
+    exports = {
+        "SHOPSEARCH_AUTH_KEYS": json.dumps(entries),
+        "SHOPSEARCH_AUTH_PAGE_KEY": page,
+        "SHOPSEARCH_AUTH_SHOPPER_SECRET": secrets.token_urlsafe(32),
+        "SHOPSEARCH_AUTH_DEMO_SHOPPERS": "true",
+        "DEMO_EVENTS_KEY": backend,
+    }
     print("\n".join(f"export {name}={shlex.quote(value)}" for name, value in exports.items()))
 
 

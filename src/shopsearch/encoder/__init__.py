@@ -21,8 +21,13 @@ __all__ = ["Encoder", "OnnxEncoder", "TextEncoder", "load_encoder"]
 
 def load_encoder(model: ModelSettings) -> TextEncoder:
     """The encoder the model settings describe, in the runtime they name."""
-    common = {"max_length": model.max_length, "batch_size": model.batch_size, "threads": model.threads,
-              "query_prefix": model.query_prefix, "document_prefix": model.document_prefix}
+    common = {
+        "max_length": model.max_length,
+        "batch_size": model.batch_size,
+        "threads": model.threads,
+        "query_prefix": model.query_prefix,
+        "document_prefix": model.document_prefix,
+    }
     if model.runtime == "onnx":
         from shopsearch.encoder.onnx_runtime import OnnxEncoder
 

@@ -9,8 +9,16 @@ import click
 
 from shopsearch.config import Settings
 
-CHECK_TEXTS = ("cordless drill 20 v", "stainless steel kitchen sink", "3/4 in. copper pipe", "running shoes",
-               "noise cancelling headphones", "outdoor led flood light", "chef knife 8 inch", "菜刀")
+CHECK_TEXTS = (
+    "cordless drill 20 v",
+    "stainless steel kitchen sink",
+    "3/4 in. copper pipe",
+    "running shoes",
+    "noise cancelling headphones",
+    "outdoor led flood light",
+    "chef knife 8 inch",
+    "菜刀",
+)
 
 
 @click.group("model")
@@ -21,8 +29,11 @@ def model_group() -> None:
 @model_group.command("export")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Directory to write.")
 @click.option("--int8", is_flag=True, help="Also write a dynamically int8-quantised model (model.quantize: true).")
-@click.option("--catalog", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A JSONL catalog whose first 256 titles check the export (default: a few built-in phrases).")
+@click.option(
+    "--catalog",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A JSONL catalog whose first 256 titles check the export (default: a few built-in phrases).",
+)
 @click.pass_obj
 def export_command(settings: Settings, out: Path, int8: bool, catalog: Path | None) -> None:
     """Export the configured model (model.path, or the packaged MiniLM) to ONNX, and check its vectors."""
@@ -37,6 +48,10 @@ def export_command(settings: Settings, out: Path, int8: bool, catalog: Path | No
             texts = [json.loads(line).get("title") or "" for _, line in zip(range(256), handle)]
     for kind in meta["files"]:
         mean, lowest = agreement(settings.model.path, out, texts, kind == "int8")
-        click.echo(f"{kind}: cosine with the torch vectors over {len(texts)} texts: mean {mean:.4f}, lowest {lowest:.4f}")
-    click.echo(f"wrote {out} ({meta['source_model_id']}); serve it with model.runtime onnx and model.path {out}"
-               f"{' (model.quantize true for int8)' if int8 else ''}")
+        click.echo(
+            f"{kind}: cosine with the torch vectors over {len(texts)} texts: mean {mean:.4f}, lowest {lowest:.4f}"
+        )
+    click.echo(
+        f"wrote {out} ({meta['source_model_id']}); serve it with model.runtime onnx and model.path {out}"
+        f"{' (model.quantize true for int8)' if int8 else ''}"
+    )

@@ -23,6 +23,7 @@ from transformers.utils import logging as hf_logging  # noqa: E402
 
 hf_logging.disable_progress_bar()
 
+
 class Encoder(BatchEncoder):
     """Encode texts into L2-normalised float32 vectors; dimension comes from the model."""
 

@@ -29,10 +29,12 @@ class _Pooled(torch.nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                token_type_ids: torch.Tensor | None = None) -> torch.Tensor:
-        tokens = self.model(input_ids=input_ids, attention_mask=attention_mask,
-                            token_type_ids=token_type_ids).last_hidden_state
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        tokens = self.model(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+        ).last_hidden_state
         return l2_normalize(mean_pool(tokens, attention_mask))
 
 
@@ -46,9 +48,16 @@ def export(model_dir: Path | None, out: Path, int8: bool = False) -> dict:
     with warnings.catch_warnings():
         # The TorchScript exporter's tracer notes (Python branches on shapes it fixes) are expected here.
         warnings.simplefilter("ignore")
-        torch.onnx.export(_Pooled(source.model).eval(), tuple(sample[n] for n in names), str(out / "model.onnx"),
-                          input_names=names, output_names=["vector"], dynamic_axes=axes, opset_version=OPSET,
-                          dynamo=False)
+        torch.onnx.export(
+            _Pooled(source.model).eval(),
+            tuple(sample[n] for n in names),
+            str(out / "model.onnx"),
+            input_names=names,
+            output_names=["vector"],
+            dynamic_axes=axes,
+            opset_version=OPSET,
+            dynamo=False,
+        )
     files = {"fp32": "model.onnx"}
     if int8:
         from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -57,15 +66,26 @@ def export(model_dir: Path | None, out: Path, int8: bool = False) -> dict:
         # against 0.958 for per-tensor scales over every op (quantize_dynamic's defaults).
         logging.disable(logging.WARNING)  # it logs every tensor it leaves alone at INFO, on the root logger
         try:
-            quantize_dynamic(str(out / "model.onnx"), str(out / "model.int8.onnx"), weight_type=QuantType.QInt8,
-                             per_channel=True, op_types_to_quantize=["MatMul"])
+            quantize_dynamic(
+                str(out / "model.onnx"),
+                str(out / "model.int8.onnx"),
+                weight_type=QuantType.QInt8,
+                per_channel=True,
+                op_types_to_quantize=["MatMul"],
+            )
         finally:
             logging.disable(logging.NOTSET)
         files["int8"] = "model.int8.onnx"
     source.tokenizer.save_pretrained(out)  # tokenizer.json, the fast tokenizer the runtime reads
     shutil.copy(source.model_dir / "config.json", out / "config.json")
-    meta = {"source_model_id": source.model_id, "dimension": source.dimension, "pooling": "mean",
-            "opset": OPSET, "files": files, "pad_id": source.tokenizer.pad_token_id or 0}
+    meta = {
+        "source_model_id": source.model_id,
+        "dimension": source.dimension,
+        "pooling": "mean",
+        "opset": OPSET,
+        "files": files,
+        "pad_id": source.tokenizer.pad_token_id or 0,
+    }
     (out / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
     return meta
 

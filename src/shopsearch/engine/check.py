@@ -28,11 +28,16 @@ def smoke_check(client: OpenSearch) -> dict[str, object]:
     index = f"shopsearch-check-{uuid.uuid4().hex[:8]}"
     body = {
         "settings": {"index": {"knn": True, "number_of_shards": 1, "number_of_replicas": 0}},
-        "mappings": {"properties": {"v": {
-            "type": "knn_vector", "dimension": 2,
-            "method": {"name": "hnsw", "engine": "lucene", "space_type": "cosinesimil"},
-        }}},
-    }  # fmt: skip
+        "mappings": {
+            "properties": {
+                "v": {
+                    "type": "knn_vector",
+                    "dimension": 2,
+                    "method": {"name": "hnsw", "engine": "lucene", "space_type": "cosinesimil"},
+                }
+            }
+        },
+    }
     client.indices.create(index=index, body=body)
     try:
         for doc_id, vector in {"east": [1, 0], "north": [0, 1], "west": [-1, 0]}.items():

@@ -14,7 +14,10 @@ from shopsearch.engine import local
 from shopsearch.engine.check import smoke_check
 
 _data_option = click.option(
-    "--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
     help="Data directory (default $SHOPSEARCH_ENGINE_DATA or ~/.local/share/shopsearch/engine).",
 )
 
@@ -26,7 +29,9 @@ def engine() -> None:
 
 @engine.command()
 @click.option("--nodes", default=1, show_default=True, help="Nodes in the cluster, one JVM each.")
-@click.option("--port", default=local.DEFAULT_PORT, show_default=True, help="HTTP port of node 1; node k uses port+k-1.")
+@click.option(
+    "--port", default=local.DEFAULT_PORT, show_default=True, help="HTTP port of node 1; node k uses port+k-1."
+)
 @click.option("--heap", default=local.DEFAULT_HEAP, show_default=True, help="JVM heap per node.")
 @_data_option
 def start(nodes: int, port: int, heap: str, data_dir: Path | None) -> None:
@@ -60,7 +65,9 @@ def status(data_dir: Path | None, as_json: bool) -> None:
         summary = health if isinstance(health, str) else f"{health['status']}, {health['number_of_nodes']} node(s)"
         click.echo(f"cluster {summary} at {','.join(report['urls'])}")
         for node in report["nodes"]:
-            click.echo(f"  {node['url']}  pid {node['pid']}  {'up' if node['alive'] else 'DOWN'}  rss {node['rss_mb']} MB")
+            click.echo(
+                f"  {node['url']}  pid {node['pid']}  {'up' if node['alive'] else 'DOWN'}  rss {node['rss_mb']} MB"
+            )
     if not report["running"]:
         raise SystemExit(3)
 

@@ -83,8 +83,7 @@ def plan_nodes(nodes: int, port: int, data_dir: Path) -> list[NodeSpec]:
     if port < 1025 or port + nodes - 1 > MAX_HTTP_PORT:
         raise EngineError(f"--port must leave {nodes} port(s) within 1025..{MAX_HTTP_PORT}, got {port}")
     return [
-        NodeSpec(k, port + k - 1, port + k - 1 + TRANSPORT_OFFSET, data_dir / f"node-{k}")
-        for k in range(1, nodes + 1)
+        NodeSpec(k, port + k - 1, port + k - 1 + TRANSPORT_OFFSET, data_dir / f"node-{k}") for k in range(1, nodes + 1)
     ]
 
 
@@ -133,8 +132,7 @@ def port_is_free(port: int) -> bool:
 def _check_port_free(port: int) -> None:
     if not port_is_free(port):
         raise EngineError(
-            f"port {port} on 127.0.0.1 is taken (another engine? try `shopsearch engine status`"
-            " or choose --port)"
+            f"port {port} on 127.0.0.1 is taken (another engine? try `shopsearch engine status` or choose --port)"
         )
 
 
@@ -145,12 +143,25 @@ def _launch(spec: NodeSpec, cluster: list[NodeSpec], java: str, cp: str, heap: s
     yml = "".join(f"{key}: {json.dumps(value)}\n" for key, value in node_settings(spec, cluster).items())
     (config_dir / "opensearch.yml").write_text(yml)
     cmd = [
-        java, f"-Xms{heap}", f"-Xmx{heap}", "-Djava.awt.headless=true", "-Dfile.encoding=UTF-8",
-        "-cp", cp, RUNNER_MAIN_CLASS,
-        "-basePath", str(spec.home), "-numOfNode", "1",
-        "-baseHttpPort", str(spec.http_port - 1),  # the runner adds the node number (1)
-        "-clusterName", CLUSTER_NAME, "-pluginTypes", KNN_PLUGIN_CLASS,
-    ]  # fmt: skip
+        java,
+        f"-Xms{heap}",
+        f"-Xmx{heap}",
+        "-Djava.awt.headless=true",
+        "-Dfile.encoding=UTF-8",
+        "-cp",
+        cp,
+        RUNNER_MAIN_CLASS,
+        "-basePath",
+        str(spec.home),
+        "-numOfNode",
+        "1",
+        "-baseHttpPort",
+        str(spec.http_port - 1),  # the runner adds the node number (1)
+        "-clusterName",
+        CLUSTER_NAME,
+        "-pluginTypes",
+        KNN_PLUGIN_CLASS,
+    ]
     # Detach through a shell that exits at once: the JVM outlives this process and is reaped by init.
     launcher = 'exec "$@" >>"$SHOPSEARCH_NODE_LOG" 2>&1 </dev/null & echo $!'
     env = {**os.environ, "SHOPSEARCH_NODE_LOG": str(spec.home / "console.log")}
@@ -212,8 +223,9 @@ def _wait_until_ready(specs: list[NodeSpec], pids: list[int], data_dir: Path, ti
     while time.monotonic() < deadline:
         for spec, pid in zip(specs, pids):
             if not is_engine_process(pid, data_dir):
-                raise EngineError(f"node {spec.number} (pid {pid}) exited while starting{_port_hint(spec)}:\n"
-                                  f"{_log_tail(spec)}")
+                raise EngineError(
+                    f"node {spec.number} (pid {pid}) exited while starting{_port_hint(spec)}:\n{_log_tail(spec)}"
+                )
         try:
             health = client.cluster.health()
             if health["number_of_nodes"] == len(specs) and health["status"] in ("yellow", "green"):

@@ -30,17 +30,33 @@ TABLES = {  # the report's tables and the columns each prints
 def report(client: OpenSearch, searches: str, events: str, since: str = "7d", top: int = 20) -> dict[str, Any]:
     """The tables of one window (`since`: an OpenSearch time unit, e.g. 24h, 7d)."""
     window = {"range": {"@timestamp": {"gte": f"now-{since}"}}}
-    logged = _search(client, searches, window, {
-        "queries": {"terms": {"field": "query", "size": QUERIES},
-                    "aggs": {"empty": {"filter": {"term": {"results": 0}}}}},
-        "pages": {"terms": {"field": "first", "size": 100},
-                  "aggs": {"shown": {"terms": {"script": "doc['shown'].size()", "size": 101}}}},
-    })
-    acted = _search(client, events, {"bool": {"filter": [window, {"terms": {"type": ["click", "cart"]}}]}}, {
-        "queries": {"terms": {"field": "query", "size": QUERIES}, "aggs": {"type": {"terms": {"field": "type"}}}},
-        "positions": {"terms": {"field": "position", "size": POSITIONS * 5},
-                      "aggs": {"type": {"terms": {"field": "type"}}}},
-    })
+    logged = _search(
+        client,
+        searches,
+        window,
+        {
+            "queries": {
+                "terms": {"field": "query", "size": QUERIES},
+                "aggs": {"empty": {"filter": {"term": {"results": 0}}}},
+            },
+            "pages": {
+                "terms": {"field": "first", "size": 100},
+                "aggs": {"shown": {"terms": {"script": "doc['shown'].size()", "size": 101}}},
+            },
+        },
+    )
+    acted = _search(
+        client,
+        events,
+        {"bool": {"filter": [window, {"terms": {"type": ["click", "cart"]}}]}},
+        {
+            "queries": {"terms": {"field": "query", "size": QUERIES}, "aggs": {"type": {"terms": {"field": "type"}}}},
+            "positions": {
+                "terms": {"field": "position", "size": POSITIONS * 5},
+                "aggs": {"type": {"terms": {"field": "type"}}},
+            },
+        },
+    )
     searched = {b["key"]: (b["doc_count"], b["empty"]["doc_count"]) for b in _buckets(logged, "queries")}
     actions = {b["key"]: _by_type(b) for b in _buckets(acted, "queries")}
     rows = [_rates(q, n, actions.get(q, {})) for q, (n, _) in searched.items()]
@@ -48,10 +64,14 @@ def report(client: OpenSearch, searches: str, events: str, since: str = "7d", to
         "since": since,
         "searches": sum(n for n, _ in searched.values()),
         "top_queries": sorted(rows, key=lambda r: (-r["searches"], r["query"]))[:top],
-        "zero_results": sorted(({"query": q, "searches": empty} for q, (_, empty) in searched.items() if empty),
-                               key=lambda r: (-r["searches"], r["query"]))[:top],
-        "no_clicks": sorted((r for r in rows if not r["clicks"] and searched[r["query"]][1] < r["searches"]),
-                            key=lambda r: (-r["searches"], r["query"]))[:top],
+        "zero_results": sorted(
+            ({"query": q, "searches": empty} for q, (_, empty) in searched.items() if empty),
+            key=lambda r: (-r["searches"], r["query"]),
+        )[:top],
+        "no_clicks": sorted(
+            (r for r in rows if not r["clicks"] and searched[r["query"]][1] < r["searches"]),
+            key=lambda r: (-r["searches"], r["query"]),
+        )[:top],
         "by_position": _positions(logged, acted),
     }
 
@@ -63,8 +83,10 @@ def text_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
     cells = [[str(row[c]) for c in columns] for row in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
     lines = [columns, *cells]
-    return "\n".join("  " + "  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(line, widths)))
-                     for line in lines)
+    return "\n".join(
+        "  " + "  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(line, widths)))
+        for line in lines
+    )
 
 
 def _positions(logged: dict[str, Any], acted: dict[str, Any]) -> list[dict[str, Any]]:
@@ -76,20 +98,26 @@ def _positions(logged: dict[str, Any], acted: dict[str, Any]) -> list[dict[str, 
             for position in range(int(page["key"]), min(int(page["key"]) + int(shown["key"]), POSITIONS + 1)):
                 impressions[position] += shown["doc_count"]
     actions = {int(b["key"]): _by_type(b) for b in _buckets(acted, "positions")}
-    return [{"position": p, "impressions": n, **_counts(actions.get(p, {}), n, "ctr", "cart_rate")}
-            for p, n in impressions.items() if n]
+    return [
+        {"position": p, "impressions": n, **_counts(actions.get(p, {}), n, "ctr", "cart_rate")}
+        for p, n in impressions.items()
+        if n
+    ]
 
 
 def _rates(query: str, searches: int, actions: dict[str, int]) -> dict[str, Any]:
-    return {"query": query, "searches": searches,
-            **_counts(actions, searches, "clicks_per_search", "carts_per_search")}
+    return {"query": query, "searches": searches, **_counts(actions, searches, "clicks_per_search", "carts_per_search")}
 
 
 def _counts(actions: dict[str, int], base: int, click_rate: str, cart_rate: str) -> dict[str, Any]:
     """Clicks and carts, and each divided by `base` (searches of a query, or impressions at a position)."""
     clicks, carts = actions.get("click", 0), actions.get("cart", 0)
-    return {"clicks": clicks, click_rate: round(clicks / base, 4) if base else 0.0,
-            "carts": carts, cart_rate: round(carts / base, 4) if base else 0.0}
+    return {
+        "clicks": clicks,
+        click_rate: round(clicks / base, 4) if base else 0.0,
+        "carts": carts,
+        cart_rate: round(carts / base, 4) if base else 0.0,
+    }
 
 
 def _by_type(bucket: dict[str, Any]) -> dict[str, int]:

@@ -34,8 +34,10 @@ def simulate_command(catalog: Path, users: int, seed: int, out: Path) -> None:
     out.with_suffix(".pairs.json").write_text(json.dumps(sim.pairs))
     searches = out.with_suffix(".searches.jsonl")
     searches.write_text("".join(json.dumps(s, ensure_ascii=False) + "\n" for s in sim.searches), encoding="utf-8")
-    click.echo(f"{len(sim.events)} events from {users} users -> {out} ({len(sim.pairs)} planted pairs);"
-               f" {len(sim.searches)} searches -> {searches}")
+    click.echo(
+        f"{len(sim.events)} events from {users} users -> {out} ({len(sim.pairs)} planted pairs);"
+        f" {len(sim.searches)} searches -> {searches}"
+    )
 
 
 def _window(value: str) -> str:
@@ -45,17 +47,28 @@ def _window(value: str) -> str:
 
 
 @click.command("analytics")
-@click.option("--since", default="7d", show_default=True, callback=lambda _c, _p, v: _window(v),
-              help="The window: 30m, 24h, 7d, 4w.")
+@click.option(
+    "--since",
+    default="7d",
+    show_default=True,
+    callback=lambda _c, _p, v: _window(v),
+    help="The window: 30m, 24h, 7d, 4w.",
+)
 @click.option("--top", default=20, show_default=True, help="Rows per table.")
-@click.option("--plot", "plot_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Also write positions.png and queries.png here.")
+@click.option(
+    "--plot",
+    "plot_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also write positions.png and queries.png here.",
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def analytics_command(settings: Settings, since: str, top: int, plot_dir: Path | None, as_json: bool) -> None:
     """What shoppers searched and did: top queries, zero-result queries, no-click queries, rates by position."""
-    tables = analytics.report(create_client(settings.opensearch), settings.api.searches_stream,
-                              settings.api.events_stream, since, top)
+    tables = analytics.report(
+        create_client(settings.opensearch), settings.api.searches_stream, settings.api.events_stream, since, top
+    )
     if as_json:
         click.echo(json.dumps(tables, indent=2, ensure_ascii=False))
     else:

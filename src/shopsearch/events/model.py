@@ -18,8 +18,13 @@ FUTURE_SLACK = timedelta(minutes=5)  # clocks differ a little between a shop's s
 class Event(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    event_id: str | None = Field(default=None, min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$",
-                                 description="The sender's id for this event: a retried batch stores it once.")
+    event_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        pattern=r"^[\x21-\x7e]+$",
+        description="The sender's id for this event: a retried batch stores it once.",
+    )
     user_id: DocId
     type: EventType
     product_id: DocId

@@ -38,13 +38,28 @@ class SearchLog:
         self._ready = False
         self._popular: tuple[float, list[str]] = (-float("inf"), [])
 
-    def record(self, user_id: str | None, query: str, first: int, result: dict[str, Any], arm: str | None = None,
-               teams: list[str] | None = None) -> None:
+    def record(
+        self,
+        user_id: str | None,
+        query: str,
+        first: int,
+        result: dict[str, Any],
+        arm: str | None = None,
+        teams: list[str] | None = None,
+    ) -> None:
         """Buffer one search served: `first` is the position of the first hit shown (1 on the first page); under
         an experiment, `arm` is its name and `teams` the arm that placed each hit shown."""
-        line = {"@timestamp": datetime.now(UTC).isoformat(), "user_id": user_id, "query": normalize_query(query),
-                "profile": result.get("profile"), "results": result.get("total", 0), "first": first,
-                "shown": [hit["id"] for hit in result.get("hits", [])], "arm": arm, "teams": teams}
+        line = {
+            "@timestamp": datetime.now(UTC).isoformat(),
+            "user_id": user_id,
+            "query": normalize_query(query),
+            "profile": result.get("profile"),
+            "results": result.get("total", 0),
+            "first": first,
+            "shown": [hit["id"] for hit in result.get("hits", [])],
+            "arm": arm,
+            "teams": teams,
+        }
         self._buffer.append({k: v for k, v in line.items() if v is not None})  # a deque append: thread-safe
         if self._writer is None:
             with self._lock:
@@ -95,9 +110,15 @@ class SearchLog:
             return queries
         if not self.client.indices.exists(index=self.stream):
             return []
-        body = {"size": 0, "query": {"bool": {"filter": [{"range": {"@timestamp": {"gte": f"now-{since}"}}},
-                                                          {"range": {"results": {"gt": 0}}}]}},
-                "aggs": {"queries": {"terms": {"field": "query", "size": size}}}}
+        body = {
+            "size": 0,
+            "query": {
+                "bool": {
+                    "filter": [{"range": {"@timestamp": {"gte": f"now-{since}"}}}, {"range": {"results": {"gt": 0}}}]
+                }
+            },
+            "aggs": {"queries": {"terms": {"field": "query", "size": size}}},
+        }
         buckets = self.client.search(index=self.stream, body=body)["aggregations"]["queries"]["buckets"]
         self._popular = (time.monotonic(), [bucket["key"] for bucket in buckets])
         return self._popular[1]

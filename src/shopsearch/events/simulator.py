@@ -24,7 +24,7 @@ FUNNEL = {"click": 0.7, "cart": 0.35, "purchase": 0.6}  # P(next step | previous
 
 def examination(position: int) -> float:
     """P(a shopper looks at the result at this position): the bias the click log must correct."""
-    return position ** -0.5
+    return position**-0.5
 
 
 @dataclass
@@ -35,8 +35,14 @@ class Simulation:
     searches: list[dict[str, Any]] = field(default_factory=list)  # search log lines (events.searches)
 
 
-def simulate(products: list[dict[str, Any]], users: int = 300, seed: int = 7, days: int = 60,
-             pairs: int = 25, now: datetime | None = None) -> Simulation:
+def simulate(
+    products: list[dict[str, Any]],
+    users: int = 300,
+    seed: int = 7,
+    days: int = 60,
+    pairs: int = 25,
+    now: datetime | None = None,
+) -> Simulation:
     rng, typos = random.Random(seed), random.Random(seed + 1)
     now = now or datetime(2026, 11, 1, tzinfo=UTC)
     by_category: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -60,8 +66,13 @@ def simulate(products: list[dict[str, Any]], users: int = 300, seed: int = 7, da
                 sim.searches += _searches(typos, user, start, query, [p for kind, p, _ in steps if kind == "view"])
             for offset, (kind, product_id, position) in enumerate(steps):
                 ts = start + timedelta(seconds=30 * offset + rng.randint(0, 20))
-                event = {"user_id": user, "type": kind, "product_id": product_id,
-                         "ts": ts.isoformat(timespec="seconds"), "session_id": session_id}
+                event = {
+                    "user_id": user,
+                    "type": kind,
+                    "product_id": product_id,
+                    "ts": ts.isoformat(timespec="seconds"),
+                    "session_id": session_id,
+                }
                 if query:
                     event.update(query=query, position=position)
                 sim.events.append(event)
@@ -89,8 +100,9 @@ def _taste(rng: random.Random, by_category: dict, categories: list[str]) -> dict
     return {"favourite": favourite, "second": second, "brand": brand, "cheap": rng.random() < 0.5}
 
 
-def _browse_session(rng: random.Random, by_category: dict, categories: list[str],
-                    taste: dict[str, Any]) -> tuple[list[tuple[str, str, int]], str]:
+def _browse_session(
+    rng: random.Random, by_category: dict, categories: list[str], taste: dict[str, Any]
+) -> tuple[list[tuple[str, str, int]], str]:
     """A search session in one category: the query typed, then view -> click -> cart -> purchase."""
     roll = rng.random()
     category = taste["favourite"] if roll < 0.75 else taste["second"] if roll < 0.95 else rng.choice(categories)
@@ -124,8 +136,13 @@ def _searches(rng: random.Random, user: str, start: datetime, query: str, shown:
     found = [{**line, "results": len(shown), "shown": shown}]
     if len(query) > 4 and rng.random() < 0.05:
         cut = rng.randrange(1, len(query) - 1)
-        typo = {**line, "@timestamp": (start - timedelta(seconds=10)).isoformat(timespec="seconds"),
-                "query": query[:cut] + query[cut + 1 :], "results": 0, "shown": []}
+        typo = {
+            **line,
+            "@timestamp": (start - timedelta(seconds=10)).isoformat(timespec="seconds"),
+            "query": query[:cut] + query[cut + 1 :],
+            "results": 0,
+            "shown": [],
+        }
         return [typo, *found]
     return found
 

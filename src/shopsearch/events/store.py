@@ -37,8 +37,10 @@ class EventStore:
         self.ensure()
         lines: list[dict[str, Any]] = []
         for event in events:
-            action = {"_index": self.stream, **({"_id": document_id(event.user_id, event.event_id)}
-                                                if event.event_id else {})}
+            action = {
+                "_index": self.stream,
+                **({"_id": document_id(event.user_id, event.event_id)} if event.event_id else {}),
+            }
             lines += [{"create": action}, event.document()]
         items = self.client.bulk(body=lines)["items"]
         return [_outcome(item["create"]) for item in items]
@@ -66,8 +68,11 @@ class EventStore:
         self.client.indices.refresh(index=self.stream)
         after: dict[str, Any] | None = None
         while True:
-            source = {"size": 1000, "sources": [{"user": {"terms": {"field": "user_id"}}}],
-                      **({"after": after} if after else {})}
+            source = {
+                "size": 1000,
+                "sources": [{"user": {"terms": {"field": "user_id"}}}],
+                **({"after": after} if after else {}),
+            }
             body = {"size": 0, "query": _selection(None, until), "aggs": {"users": {"composite": source}}}
             agg = self.client.search(index=self.stream, body=body)["aggregations"]["users"]
             yield from (bucket["key"]["user"] for bucket in agg["buckets"])
@@ -91,8 +96,13 @@ class EventStore:
         if not self.client.indices.exists(index=self.stream):
             return 0
         self.client.indices.refresh(index=self.stream)  # events just written must be seen to be deleted
-        result = self.client.delete_by_query(index=self.stream, body={"query": _selection(user_id, until)},
-                                             refresh=True, conflicts="proceed", request_timeout=600)
+        result = self.client.delete_by_query(
+            index=self.stream,
+            body={"query": _selection(user_id, until)},
+            refresh=True,
+            conflicts="proceed",
+            request_timeout=600,
+        )
         return int(result.get("deleted", 0))
 
 

@@ -20,7 +20,9 @@ def team_draft(a: list[str], b: list[str], size: int, seed: str) -> list[tuple[s
     lists, picks, shown, out = {"a": a, "b": b}, {"a": 0, "b": 0}, set(), []
     cursor = {"a": 0, "b": 0}
     while len(out) < size:
-        order = ["a", "b"] if picks["a"] < picks["b"] or (picks["a"] == picks["b"] and rng.random() < 0.5) else ["b", "a"]
+        order = (
+            ["a", "b"] if picks["a"] < picks["b"] or (picks["a"] == picks["b"] and rng.random() < 0.5) else ["b", "a"]
+        )
         for team in order:  # the other team picks when this one has nothing new left
             ranked = lists[team]
             while cursor[team] < len(ranked) and ranked[cursor[team]] in shown:

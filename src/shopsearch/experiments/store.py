@@ -84,8 +84,11 @@ def report(client: OpenSearch, experiment: Experiment, searches: str, events: st
     for hit in _scan(client, events, [since, {"term": {"type": "click"}}, {"exists": {"field": "query"}}]):
         event = hit["_source"]
         at = _when(event)
-        earlier = [(t, n) for t, n, teams in shown_by.get((event["user_id"], event["query"]), [])
-                   if t <= at <= t + CLICK_WINDOW and event["product_id"] in teams]
+        earlier = [
+            (t, n)
+            for t, n, teams in shown_by.get((event["user_id"], event["query"]), [])
+            if t <= at <= t + CLICK_WINDOW and event["product_id"] in teams
+        ]
         if earlier:
             clicked[max(earlier)[1]].add(event["product_id"])
     impressions = [(n, teams) for lines in shown_by.values() for _, n, teams in lines]
@@ -95,10 +98,19 @@ def report(client: OpenSearch, experiment: Experiment, searches: str, events: st
             wins[team] += 1
     outcome = Outcome(len(impressions), wins["a"], wins["b"])
     winner = outcome.winner()
-    return {"experiment": experiment.name, "a": experiment.a, "b": experiment.b, "running": experiment.running,
-            "impressions": len(impressions), "wins_a": wins["a"], "wins_b": wins["b"],
-            "ties": len(impressions) - wins["a"] - wins["b"], "share_a": round(outcome.share_a, 4),
-            "p_value": outcome.p_value, "winner": {"a": experiment.a, "b": experiment.b}.get(winner or "")}
+    return {
+        "experiment": experiment.name,
+        "a": experiment.a,
+        "b": experiment.b,
+        "running": experiment.running,
+        "impressions": len(impressions),
+        "wins_a": wins["a"],
+        "wins_b": wins["b"],
+        "ties": len(impressions) - wins["a"] - wins["b"],
+        "share_a": round(outcome.share_a, 4),
+        "p_value": outcome.p_value,
+        "winner": {"a": experiment.a, "b": experiment.b}.get(winner or ""),
+    }
 
 
 def _scan(client: OpenSearch, index: str, clauses: list[dict[str, Any]]):  # noqa: ANN202 (hits)

@@ -53,18 +53,30 @@ def _read_jsonl(path: Path) -> Iterator[RawRow]:
             try:
                 record = json.loads(raw.decode("utf-8"))
             except UnicodeDecodeError as exc:
-                yield RawRow(str(path), number, error=f"not valid UTF-8 ({exc.reason} at byte {exc.start})",
-                             raw=raw.decode("utf-8", "backslashreplace").rstrip("\n"))
+                yield RawRow(
+                    str(path),
+                    number,
+                    error=f"not valid UTF-8 ({exc.reason} at byte {exc.start})",
+                    raw=raw.decode("utf-8", "backslashreplace").rstrip("\n"),
+                )
                 continue
             except json.JSONDecodeError as exc:
-                yield RawRow(str(path), number, error=f"invalid JSON: {exc.msg} at column {exc.colno}",
-                             raw=raw.decode("utf-8").rstrip("\n"))
+                yield RawRow(
+                    str(path),
+                    number,
+                    error=f"invalid JSON: {exc.msg} at column {exc.colno}",
+                    raw=raw.decode("utf-8").rstrip("\n"),
+                )
                 continue
             if isinstance(record, dict):
                 yield RawRow(str(path), number, record=record)
             else:
-                yield RawRow(str(path), number, error=f"a row must be a JSON object, got {type(record).__name__}",
-                             raw=raw.decode("utf-8").rstrip("\n"))
+                yield RawRow(
+                    str(path),
+                    number,
+                    error=f"a row must be a JSON object, got {type(record).__name__}",
+                    raw=raw.decode("utf-8").rstrip("\n"),
+                )
 
 
 def _read_csv(path: Path) -> Iterator[RawRow]:

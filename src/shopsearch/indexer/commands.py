@@ -18,11 +18,19 @@ if TYPE_CHECKING:
     from shopsearch.indexer.service import Indexer, ReindexReport
 
 _catalog = click.argument("catalog", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-_format = click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]),
-                       help="Catalog format (default: from the file extension).")
+_format = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "parquet"]),
+    help="Catalog format (default: from the file extension).",
+)
 _keep_failed = click.option("--keep-failed", is_flag=True, help="Keep a half-built index for inspection.")
-_model = click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-                      help="Local HF model directory (default: the configured model).")
+_model = click.option(
+    "--model",
+    "model_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Local HF model directory (default: the configured model).",
+)
 
 
 def _indexer(settings: Settings, model_dir: Path | None = None) -> Indexer:
@@ -34,8 +42,12 @@ def _indexer(settings: Settings, model_dir: Path | None = None) -> Indexer:
 
 
 def _print_reindex(report: ReindexReport) -> None:
-    click.echo(json.dumps({"index": report.index, **report.write.summary(), "replaced": report.replaced,
-                           "pruned": report.pruned}, indent=2))
+    click.echo(
+        json.dumps(
+            {"index": report.index, **report.write.summary(), "replaced": report.replaced, "pruned": report.pruned},
+            indent=2,
+        )
+    )
     if report.dead_letter:
         click.echo(f"rejected rows and reasons: {report.dead_letter}")
 
@@ -117,5 +129,7 @@ def status(settings: Settings, as_json: bool) -> None:
     click.echo(f"alias {report['alias']} -> {', '.join(report['serving']) or '(none)'}")
     for row in report["indices"]:
         mark = "*" if row["serving"] else " "
-        click.echo(f" {mark} {row['index']}  docs={row['docs']}  size={row['size']}  health={row['health']}"
-                   f"  model={row['model']}  dim={row['dimension']}  mapping=v{row['mapping_version']}")
+        click.echo(
+            f" {mark} {row['index']}  docs={row['docs']}  size={row['size']}  health={row['health']}"
+            f"  model={row['model']}  dim={row['dimension']}  mapping=v{row['mapping_version']}"
+        )

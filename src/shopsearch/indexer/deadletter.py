@@ -17,10 +17,26 @@ class DeadLetter:
         self._handle: IO[str] | None = None
         self._lock = threading.Lock()
 
-    def reject(self, *, source: str, row: int | None, reason: str, fields: dict[str, str] | None = None,
-               record: Any = None, raw: str | None = None, doc_id: str | None = None) -> None:
-        entry = {"source": source, "row": row, "id": doc_id, "reason": reason, "fields": fields or {},
-                 "record": record, "raw": raw}
+    def reject(
+        self,
+        *,
+        source: str,
+        row: int | None,
+        reason: str,
+        fields: dict[str, str] | None = None,
+        record: Any = None,
+        raw: str | None = None,
+        doc_id: str | None = None,
+    ) -> None:
+        entry = {
+            "source": source,
+            "row": row,
+            "id": doc_id,
+            "reason": reason,
+            "fields": fields or {},
+            "record": record,
+            "raw": raw,
+        }
         line = json.dumps({k: v for k, v in entry.items() if v not in (None, {})}, ensure_ascii=False, default=str)
         with self._lock:
             if self._handle is None:

@@ -93,11 +93,18 @@ def describe(client: OpenSearch, alias: str) -> dict[str, Any]:
         mappings = client.indices.get_mapping(index=",".join(names))
         for name in names:
             meta = mappings[name]["mappings"].get("_meta", {})
-            indices.append({
-                "index": name, "serving": name in serving, "docs": int(counts[name]["docs.count"] or 0),
-                "size": counts[name]["store.size"], "health": counts[name]["health"],
-                "model": meta.get("model_id"), "dimension": meta.get("dimension"),
-                "mapping_version": meta.get("mapping_version"), "source": meta.get("source"),
-                "created_at": meta.get("created_at"),
-            })  # fmt: skip
+            indices.append(
+                {
+                    "index": name,
+                    "serving": name in serving,
+                    "docs": int(counts[name]["docs.count"] or 0),
+                    "size": counts[name]["store.size"],
+                    "health": counts[name]["health"],
+                    "model": meta.get("model_id"),
+                    "dimension": meta.get("dimension"),
+                    "mapping_version": meta.get("mapping_version"),
+                    "source": meta.get("source"),
+                    "created_at": meta.get("created_at"),
+                }
+            )
     return {"alias": alias, "serving": sorted(serving), "indices": indices}

@@ -64,7 +64,7 @@ class IndexMapping:
         if self.vector.dimension not in ("auto", dimension):
             raise MappingError(
                 f"{self.path}: mappings.properties.{self.vector_field}.dimension is {self.vector.dimension}"
-                f" but the model gives {dimension}-d vectors (use \"auto\")"
+                f' but the model gives {dimension}-d vectors (use "auto")'
             )
 
     def index_body(self, dimension: int, meta: dict[str, Any]) -> dict[str, Any]:

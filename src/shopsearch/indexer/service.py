@@ -42,7 +42,9 @@ def encoder_from(settings: Settings) -> TextEncoder:
 class Indexer:
     """Owns the client, encoder, mapping and vector cache for one alias."""
 
-    def __init__(self, settings: Settings, client: OpenSearch | None = None, encoder: TextEncoder | None = None) -> None:
+    def __init__(
+        self, settings: Settings, client: OpenSearch | None = None, encoder: TextEncoder | None = None
+    ) -> None:
         self.settings, self.alias = settings, settings.index.alias
         self.mapping: IndexMapping = load_mapping(settings.index.mapping)  # validated before anything else
         self.client = client or create_client(settings.opensearch)
@@ -50,8 +52,14 @@ class Indexer:
         self.mapping.check_dimension(self.encoder.dimension)
         self.cache = VectorCache(settings.index.vector_cache, self.encoder.space_id, self.encoder.dimension)
 
-    def reindex(self, catalog: Path | None, rows: Iterable[RawRow] | None = None, fmt: str | None = None,
-                keep_failed: bool = False, require_new: bool = False) -> ReindexReport:
+    def reindex(
+        self,
+        catalog: Path | None,
+        rows: Iterable[RawRow] | None = None,
+        fmt: str | None = None,
+        keep_failed: bool = False,
+        require_new: bool = False,
+    ) -> ReindexReport:
         """Load a new index, check it, then move the alias; on any failure the old index keeps serving."""
         if require_new and lifecycle.alias_targets(self.client, self.alias):
             raise ReindexError(f"alias {self.alias!r} exists already; use `shopsearch index reindex`")
@@ -105,27 +113,41 @@ class Indexer:
         return DeadLetter(self.settings.index.dead_letter_dir / f"{Path(source).stem}-{stamp}.jsonl")
 
     def _create_index(self, name: str, source: str) -> None:
-        meta = {"model_id": self.encoder.model_id, "dimension": self.encoder.dimension, "source": source,
-                "model_path": str(self.encoder.model_dir.resolve()), "model_runtime": self.encoder.runtime,
-                "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "text_fields": self.settings.index.text_fields}
-        body = {**self.mapping.index_body(self.encoder.dimension, meta),
-                "aliases": {lifecycle.loading_alias(self.alias): {}}}
+        meta = {
+            "model_id": self.encoder.model_id,
+            "dimension": self.encoder.dimension,
+            "source": source,
+            "model_path": str(self.encoder.model_dir.resolve()),
+            "model_runtime": self.encoder.runtime,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "text_fields": self.settings.index.text_fields,
+        }
+        body = {
+            **self.mapping.index_body(self.encoder.dimension, meta),
+            "aliases": {lifecycle.loading_alias(self.alias): {}},
+        }
         synonyms.filled(body["settings"], synonyms.load_synonyms(self.settings.index.synonyms))
         # Load fast: no refreshes, no replicas; _finish_load restores both before the alias moves.
         body["settings"].setdefault("index", {}).update(
-            {"refresh_interval": "-1", "number_of_replicas": 0, "auto_expand_replicas": "false"})
+            {"refresh_interval": "-1", "number_of_replicas": 0, "auto_expand_replicas": "false"}
+        )
         self.client.indices.create(index=name, body=body)
 
     def _finish_load(self, name: str, report: WriteReport) -> None:
         """Reject a load with too many rejects or a wrong doc count; restore refresh and replicas."""
         ratio = report.rejected / report.read if report.read else 1.0
         if not report.read or ratio > self.settings.index.max_rejected_ratio:
-            raise ReindexError(f"{report.rejected} of {report.read} rows rejected (limit"
-                               f" {self.settings.index.max_rejected_ratio:.0%}); the alias was not moved")
+            raise ReindexError(
+                f"{report.rejected} of {report.read} rows rejected (limit"
+                f" {self.settings.index.max_rejected_ratio:.0%}); the alias was not moved"
+            )
         file_index = self.mapping.spec.settings.get("index", {})
-        self.client.indices.put_settings(index=name, body={"index": {
-            "refresh_interval": file_index.get("refresh_interval", "1s"), **self._replicas(file_index)}})
+        self.client.indices.put_settings(
+            index=name,
+            body={
+                "index": {"refresh_interval": file_index.get("refresh_interval", "1s"), **self._replicas(file_index)}
+            },
+        )
         self.client.indices.refresh(index=name)
         count = self.client.count(index=name)["count"]
         if count != report.expected_docs:
@@ -159,8 +181,10 @@ class Indexer:
         """A write to the served index during a reindex would vanish at the alias swap: refuse it, saying why."""
         loading = lifecycle.alias_targets(self.client, lifecycle.loading_alias(self.alias))
         if loading:
-            raise ReindexError(f"a reindex is loading {loading[0]}; {what} after it finishes (its rows would be lost"
-                               f" at the alias swap), or delete {loading[0]} if that reindex died")
+            raise ReindexError(
+                f"a reindex is loading {loading[0]}; {what} after it finishes (its rows would be lost"
+                f" at the alias swap), or delete {loading[0]} if that reindex died"
+            )
 
     def _require_alias(self) -> None:
         if not lifecycle.alias_targets(self.client, self.alias):

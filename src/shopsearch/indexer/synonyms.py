@@ -62,8 +62,13 @@ def apply(client: OpenSearch, settings: Settings) -> dict[str, Any]:
     replicas = {key: current[key] for key in ("number_of_replicas", "auto_expand_replicas") if key in current}
     client.indices.put_settings(index=source, body={"index.blocks.write": True})  # a clone needs a still source
     try:
-        client.indices.clone(index=source, target=target, body={"settings": {
-            "index.blocks.write": None, f"index.analysis.filter.{FILTER}.synonyms": rules, **replicas}})
+        client.indices.clone(
+            index=source,
+            target=target,
+            body={
+                "settings": {"index.blocks.write": None, f"index.analysis.filter.{FILTER}.synonyms": rules, **replicas}
+            },
+        )
         client.cluster.health(index=target, wait_for_status="yellow", request_timeout=120)
         lifecycle.swap_alias(client, alias, target)
     finally:  # the source stays writable: it is the index a rollback returns to

@@ -62,8 +62,11 @@ class WriteReport:
 
     def summary(self) -> dict[str, Any]:
         names = ("read", "accepted", "rejected", "duplicates", "encoded", "cached", "written")
-        return {**{n: getattr(self, n) for n in names}, "seconds": round(self.seconds, 2),
-                "docs_per_s": round(self.docs_per_s, 1)}
+        return {
+            **{n: getattr(self, n) for n in names},
+            "seconds": round(self.seconds, 2),
+            "docs_per_s": round(self.docs_per_s, 1),
+        }
 
 
 def batched(items: Iterable[Any], size: int) -> Iterator[tuple[Any, ...]]:
@@ -97,8 +100,15 @@ def _by_writer(actions: list[tuple[RawRow, dict[str, Any]]], writers: int) -> li
 class CatalogWriter:
     """Writes a stream of raw rows into one index (or alias); see ``write``."""
 
-    def __init__(self, client: OpenSearch, encoder: TextEncoder, cache: VectorCache, settings: IndexSettings,
-                 mapping: IndexMapping, dead_letter: DeadLetter) -> None:
+    def __init__(
+        self,
+        client: OpenSearch,
+        encoder: TextEncoder,
+        cache: VectorCache,
+        settings: IndexSettings,
+        mapping: IndexMapping,
+        dead_letter: DeadLetter,
+    ) -> None:
         self.client, self.encoder, self.cache = client, encoder, cache
         self.settings, self.mapping, self.dead = settings, mapping, dead_letter
 
@@ -109,8 +119,10 @@ class CatalogWriter:
         failure: list[BaseException] = []
         bar = tqdm(desc=f"indexing into {index}", unit="doc", disable=None if progress is None else not progress)
         lock = threading.Lock()
-        writers = [threading.Thread(target=self._bulk_worker, args=(pending, report, failure, bar, lock), daemon=True)
-                   for pending in queues]
+        writers = [
+            threading.Thread(target=self._bulk_worker, args=(pending, report, failure, bar, lock), daemon=True)
+            for pending in queues
+        ]
         for writer in writers:
             writer.start()
         try:
@@ -148,11 +160,11 @@ class CatalogWriter:
 
     def _reject(self, report: WriteReport, raw: RawRow, reason: str, fields: dict[str, str] | None = None) -> None:
         report.rejected += 1
-        self.dead.reject(source=raw.source, row=raw.row, reason=reason, fields=fields, record=raw.record,
-                         raw=raw.raw)
+        self.dead.reject(source=raw.source, row=raw.row, reason=reason, fields=fields, record=raw.record, raw=raw.raw)
 
-    def _with_vectors(self, batch: tuple[tuple[RawRow, Product], ...], index: str,
-                      report: WriteReport) -> list[tuple[RawRow, dict[str, Any]]]:
+    def _with_vectors(
+        self, batch: tuple[tuple[RawRow, Product], ...], index: str, report: WriteReport
+    ) -> list[tuple[RawRow, dict[str, Any]]]:
         """Look every text up in the cache, encode only the misses, and build bulk actions."""
         docs = [product.document() for _, product in batch]  # once per product: text and source share it
         texts = [text_from_source(doc, self.settings.text_fields, self.settings.text_separator) for doc in docs]
@@ -165,8 +177,10 @@ class CatalogWriter:
             vectors.update(fresh)
         report.encoded += len(missing)
         report.cached += len(batch) - len(missing)
-        return [(raw, {"_index": index, "_id": product.id, "_source": self._source(doc, vectors[key])})
-                for (raw, product), doc, key in zip(batch, docs, keys)]
+        return [
+            (raw, {"_index": index, "_id": product.id, "_source": self._source(doc, vectors[key])})
+            for (raw, product), doc, key in zip(batch, docs, keys)
+        ]
 
     def _source(self, doc: dict[str, Any], vector: np.ndarray) -> dict[str, Any]:
         source = {**doc, self.mapping.vector_field: vector}
@@ -174,8 +188,9 @@ class CatalogWriter:
             source[self.mapping.vector_copy_field] = pack(vector)
         return source
 
-    def _bulk_worker(self, pending: queue.Queue, report: WriteReport, failure: list[BaseException],
-                     bar: tqdm, lock: threading.Lock) -> None:
+    def _bulk_worker(
+        self, pending: queue.Queue, report: WriteReport, failure: list[BaseException], bar: tqdm, lock: threading.Lock
+    ) -> None:
         """Stream actions to OpenSearch; a refused document is dead-lettered, a lost cluster stops the run."""
         origins: dict[str, RawRow] = {}
 
@@ -187,10 +202,15 @@ class CatalogWriter:
 
         try:
             results = helpers.streaming_bulk(
-                self.client, actions(), chunk_size=self.settings.bulk_docs,
-                max_chunk_bytes=self.settings.bulk_bytes, raise_on_error=False, max_retries=5,
-                initial_backoff=1, max_backoff=30,
-            )  # fmt: skip
+                self.client,
+                actions(),
+                chunk_size=self.settings.bulk_docs,
+                max_chunk_bytes=self.settings.bulk_bytes,
+                raise_on_error=False,
+                max_retries=5,
+                initial_backoff=1,
+                max_backoff=30,
+            )
             for ok, item in results:
                 with lock:
                     self._record(ok, item["index"], origins, report)
@@ -211,5 +231,10 @@ class CatalogWriter:
         report.rejected += 1
         error = item.get("error", {})
         reason = f"OpenSearch refused the document ({item.get('status')}): {error.get('type')}: {error.get('reason')}"
-        self.dead.reject(source=raw.source if raw else "bulk", row=raw.row if raw else None, reason=reason,
-                         record=raw.record if raw else None, doc_id=doc_id)
+        self.dead.reject(
+            source=raw.source if raw else "bulk",
+            row=raw.row if raw else None,
+            reason=reason,
+            record=raw.record if raw else None,
+            doc_id=doc_id,
+        )

@@ -29,10 +29,16 @@ def load_judgments(path: Path | None, queries: Path | None, grade_map: str | Non
 
 
 _judgment_options = [
-    click.option("--judgments", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                 help="CSV (query,product_id,grade[,user_id]) or TREC qrels (with --queries)."),
-    click.option("--queries", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                 help="TREC queries file (qid<TAB>text); makes --judgments a qrels file."),
+    click.option(
+        "--judgments",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="CSV (query,product_id,grade[,user_id]) or TREC qrels (with --queries).",
+    ),
+    click.option(
+        "--queries",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="TREC queries file (qid<TAB>text); makes --judgments a qrels file.",
+    ),
     click.option("--grade-map", help="Map labels to grades, e.g. E=3,S=2,C=1,I=0 (ESCI)."),
     click.option("--grade-column", default="grade", show_default=True, help="CSV column holding the grade."),
 ]
@@ -51,8 +57,17 @@ def judgment_options(command):
 @click.option("--per-query", is_flag=True, help="Show the queries where the first profile is worse than the second.")
 @click.option("--plot", is_flag=True, help="Write metrics.png and deltas.png (first two profiles) to --out.")
 @click.pass_obj
-def eval_command(settings: Settings, judgments: Path, queries: Path | None, grade_map: str | None,
-                 grade_column: str, profiles: str, out: Path, per_query: bool, plot: bool) -> None:
+def eval_command(
+    settings: Settings,
+    judgments: Path,
+    queries: Path | None,
+    grade_map: str | None,
+    grade_column: str,
+    profiles: str,
+    out: Path,
+    per_query: bool,
+    plot: bool,
+) -> None:
     """Compare relevance profiles on judged queries (NDCG@10, MRR, Recall@100, P@10)."""
     from shopsearch.lab import evaluate
     from shopsearch.relevance.searcher import searcher_from
@@ -78,11 +93,23 @@ def eval_command(settings: Settings, judgments: Path, queries: Path | None, grad
 @judgment_options
 @click.option("--clicks", is_flag=True, help="Learn from the click log instead (IPW-corrected for position).")
 @click.option("--profile", "base", default="default", show_default=True, help="Profile to start from.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Where to write the tuned profile (e.g. mappings/profiles/tuned.yaml).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the tuned profile (e.g. mappings/profiles/tuned.yaml).",
+)
 @click.pass_obj
-def tune_command(settings: Settings, judgments: Path | None, queries: Path | None, grade_map: str | None,
-                 grade_column: str, clicks: bool, base: str, out: Path) -> None:
+def tune_command(
+    settings: Settings,
+    judgments: Path | None,
+    queries: Path | None,
+    grade_map: str | None,
+    grade_column: str,
+    clicks: bool,
+    base: str,
+    out: Path,
+) -> None:
     """Fit the signal weights (w_text, w_sem, α, β) by coordinate ascent and by Adam (ListNet); keep
     whichever does better on the held-out queries and write it as a profile."""
     from shopsearch.lab import tune
@@ -97,17 +124,26 @@ def tune_command(settings: Settings, judgments: Path | None, queries: Path | Non
     features = tune.collect(searcher, judged, base)
     train, held_out = tune.split(judged)
     start = {signal.name: signal.weight for signal in profile.signals}
-    fits = {base: start, "coordinate ascent": tune.coordinate_ascent(judged, features, train, start),
-            "adam (ListNet)": tune.fit_adam(judged, features, train, start)}
-    scores = {name: (tune.ndcg(judged, features, train, w), tune.ndcg(judged, features, held_out, w))
-              for name, w in fits.items()}
+    fits = {
+        base: start,
+        "coordinate ascent": tune.coordinate_ascent(judged, features, train, start),
+        "adam (ListNet)": tune.fit_adam(judged, features, train, start),
+    }
+    scores = {
+        name: (tune.ndcg(judged, features, train, w), tune.ndcg(judged, features, held_out, w))
+        for name, w in fits.items()
+    }
     for name, (on_train, on_held_out) in scores.items():
-        click.echo(f"{name:18} ndcg@10 train {on_train:.4f} ({len(train)} queries)  held-out {on_held_out:.4f}"
-                   f" ({len(held_out)} queries)")
+        click.echo(
+            f"{name:18} ndcg@10 train {on_train:.4f} ({len(train)} queries)  held-out {on_held_out:.4f}"
+            f" ({len(held_out)} queries)"
+        )
     best = max(("coordinate ascent", "adam (ListNet)"), key=lambda name: scores[name][1])
     click.echo(f"kept {best}: " + ", ".join(f"{k} {start[k]:g} -> {fits[best][k]:.3g}" for k in sorted(start)))
-    note = (f"tuned from {base} on {source} by {best} ({len(train)} training queries): held-out ndcg@10 "
-            f"{scores[base][1]:.4f} -> {scores[best][1]:.4f}")
+    note = (
+        f"tuned from {base} on {source} by {best} ({len(train)} training queries): held-out ndcg@10 "
+        f"{scores[base][1]:.4f} -> {scores[best][1]:.4f}"
+    )
     tune.write_profile(profile, fits[best], out, note)
     click.echo(f"wrote {out}")
 
@@ -116,17 +152,41 @@ def tune_command(settings: Settings, judgments: Path | None, queries: Path | Non
 @judgment_options
 @click.option("--clicks", is_flag=True, help="Learn from the click log instead (IPW-corrected for position).")
 @click.option("--profile", "base", default="default", show_default=True, help="Profile whose candidates to rank.")
-@click.option("--name", default="learned", show_default=True,
-              help="Writes <name>.yaml (ranker), <name>.lgb.txt and <name>-linear.yaml to the profiles directory.")
-@click.option("--held-out", default=0.2, show_default=True, type=click.FloatRange(0.05, 0.5),
-              help="Share of the queries kept aside and only measured.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("learn"), show_default=True,
-              help="Report, run files and plots.")
+@click.option(
+    "--name",
+    default="learned",
+    show_default=True,
+    help="Writes <name>.yaml (ranker), <name>.lgb.txt and <name>-linear.yaml to the profiles directory.",
+)
+@click.option(
+    "--held-out",
+    default=0.2,
+    show_default=True,
+    type=click.FloatRange(0.05, 0.5),
+    help="Share of the queries kept aside and only measured.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("learn"),
+    show_default=True,
+    help="Report, run files and plots.",
+)
 @click.option("--plot", is_flag=True, help="Write metrics.png and deltas.png (ranker vs baseline) to --out.")
 @click.pass_obj
-def learn_command(settings: Settings, judgments: Path | None, queries: Path | None, grade_map: str | None,
-                  grade_column: str, clicks: bool, base: str, name: str, held_out: float, out: Path,
-                  plot: bool) -> None:
+def learn_command(
+    settings: Settings,
+    judgments: Path | None,
+    queries: Path | None,
+    grade_map: str | None,
+    grade_column: str,
+    clicks: bool,
+    base: str,
+    name: str,
+    held_out: float,
+    out: Path,
+    plot: bool,
+) -> None:
     """Learn relevance from judgments or clicks: fit the linear blend and a LambdaMART ranker on the
     training queries, write both as profiles, and compare them with BM25 on the held-out queries."""
     from shopsearch.lab import evaluate
@@ -165,20 +225,37 @@ def _click_judgments(settings: Settings) -> Judgments:
 
 
 @click.command("finetune")
-@click.option("--pairs", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV of query,product_id pairs.")
+@click.option(
+    "--pairs", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="CSV of query,product_id pairs."
+)
 @click.option("--clicks", is_flag=True, help="Use the click log: events with a query (click, cart, purchase).")
 @judgment_options
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="New model directory.")
 @click.option("--epochs", type=click.IntRange(1), help="Default: 3 with --judgments (it stops early), else 1.")
 @click.option("--batch-size", default=32, show_default=True)
 @click.option("--max-pairs", default=3000, show_default=True, help="Distinct pairs (or judged examples) used at most.")
-@click.option("--hard-negatives", default=3, show_default=True, type=click.IntRange(0),
-              help="With --judgments: mined negatives per query (judged 0, or unjudged below the top 10).")
+@click.option(
+    "--hard-negatives",
+    default=3,
+    show_default=True,
+    type=click.IntRange(0),
+    help="With --judgments: mined negatives per query (judged 0, or unjudged below the top 10).",
+)
 @click.pass_obj
-def finetune_command(settings: Settings, pairs: Path | None, clicks: bool, judgments: Path | None,
-                     queries: Path | None, grade_map: str | None, grade_column: str, out: Path, epochs: int | None,
-                     batch_size: int, max_pairs: int, hard_negatives: int) -> None:
+def finetune_command(
+    settings: Settings,
+    pairs: Path | None,
+    clicks: bool,
+    judgments: Path | None,
+    queries: Path | None,
+    grade_map: str | None,
+    grade_column: str,
+    out: Path,
+    epochs: int | None,
+    batch_size: int,
+    max_pairs: int,
+    hard_negatives: int,
+) -> None:
     """Fine-tune the encoder on (query, product) pairs, or on graded judgments with hard negatives
     (the training queries of `learn`'s split only); print held-out NDCG@10 before and after."""
     from shopsearch.lab import finetune
@@ -187,9 +264,16 @@ def finetune_command(settings: Settings, pairs: Path | None, clicks: bool, judgm
         raise click.UsageError("give exactly one of --pairs FILE, --clicks or --judgments FILE")
     if judgments:
         judged = load_judgments(judgments, queries, grade_map, grade_column)
-        report = finetune.run_judged(settings, judged, out=out, epochs=epochs or 3, batch_size=batch_size,
-                                     max_examples=max_pairs, negatives=hard_negatives, source=judgments.name)
+        report = finetune.run_judged(
+            settings,
+            judged,
+            out=out,
+            epochs=epochs or 3,
+            batch_size=batch_size,
+            max_examples=max_pairs,
+            negatives=hard_negatives,
+            source=judgments.name,
+        )
     else:
-        report = finetune.run(settings, pairs, epochs=epochs or 1, batch_size=batch_size, max_pairs=max_pairs,
-                              out=out)
+        report = finetune.run(settings, pairs, epochs=epochs or 1, batch_size=batch_size, max_pairs=max_pairs, out=out)
     click.echo(report)

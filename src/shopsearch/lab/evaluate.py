@@ -21,8 +21,9 @@ def run_profile(searcher: Searcher, judged: Judgments, profile: str, depth: int 
     """The ranked product ids of each query (depth results), as /search would return them."""
     ranked: dict[str, dict[str, float]] = {}
     for qid, text in tqdm(judged.queries.items(), desc=f"evaluating {profile}", unit="query", disable=None):
-        request = SearchRequest(q=text, profile=profile, user_id=judged.users.get(qid), size=depth, rules=False,
-                                collapse=False)
+        request = SearchRequest(
+            q=text, profile=profile, user_id=judged.users.get(qid), size=depth, rules=False, collapse=False
+        )
         hits = searcher.search(request)["hits"]
         ranked[qid] = {hit["id"]: float(depth - rank) for rank, hit in enumerate(hits)}  # rank order, ties-free
     return Run(ranked, name=profile)
@@ -38,10 +39,20 @@ def report(judged: Judgments, runs: list[Run], metrics: list[str] = METRICS) -> 
     names = [run.name for run in runs]
     scores = {name: {m: float(result[name]["scores"][m]) for m in metrics} for name in names}
     winners = {m: max(names, key=lambda n: scores[n][m]) for m in metrics}
-    p_values = {name: {other: {m: float(v) for m, v in result[name]["comparisons"][other].items()}
-                       for other in result[name]["comparisons"]} for name in names}
-    return {"queries": len(judged.queries), "metrics": metrics, "scores": scores, "winners": winners,
-            "p_values": p_values}
+    p_values = {
+        name: {
+            other: {m: float(v) for m, v in result[name]["comparisons"][other].items()}
+            for other in result[name]["comparisons"]
+        }
+        for name in names
+    }
+    return {
+        "queries": len(judged.queries),
+        "metrics": metrics,
+        "scores": scores,
+        "winners": winners,
+        "p_values": p_values,
+    }
 
 
 def scores_per_query(judged: Judgments, run: Run, metric: str = "ndcg@10") -> np.ndarray:
@@ -65,8 +76,9 @@ def plot(judged: Judgments, runs: list[Run], out: Path, metric: str = "ndcg@10")
     if len(runs) > 1:
         qids = list(qrels_of(judged).keys())
         queries = [judged.queries[q] for q in qids]
-        delta_chart(queries, per[runs[0].name], per[runs[1].name], (runs[0].name, runs[1].name), metric,
-                    out / "deltas.png")
+        delta_chart(
+            queries, per[runs[0].name], per[runs[1].name], (runs[0].name, runs[1].name), metric, out / "deltas.png"
+        )
 
 
 def write_outputs(out: Path, runs: list[Run], result: dict[str, Any]) -> None:
@@ -81,8 +93,9 @@ def table(result: dict[str, Any]) -> str:
     metrics, names = result["metrics"], list(result["scores"])
     lines = [f"{'profile':16}" + "".join(f"{m:>14}" for m in metrics)]
     for name in names:
-        cells = "".join(f"{result['scores'][name][m]:>13.4f}{'*' if result['winners'][m] == name else ' '}"
-                        for m in metrics)
+        cells = "".join(
+            f"{result['scores'][name][m]:>13.4f}{'*' if result['winners'][m] == name else ' '}" for m in metrics
+        )
         lines.append(f"{name:16}{cells}")
     lines.append(f"* best per metric; {result['queries']} queries; paired t-tests in report.json")
     return "\n".join(lines)

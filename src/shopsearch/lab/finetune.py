@@ -68,10 +68,20 @@ def pairs_from_events(events: Iterable[Event]) -> list[tuple[str, str]]:
     return [(e.query, e.product_id) for e in events if e.query and e.type in ("click", "cart", "purchase")]
 
 
-def train(model_dir: Path, examples: list[Example] | list[tuple[str, str]], out_dir: Path, *, epochs: int = 1,
-          batch_size: int = 32, lr: float = 2e-5, scale: float = 20.0, max_length: int = 128, seed: int = 0,
-          validate: Callable[[Callable[[list[str]], np.ndarray]], float] | None = None,
-          patience: int = 1) -> TrainingRun:
+def train(
+    model_dir: Path,
+    examples: list[Example] | list[tuple[str, str]],
+    out_dir: Path,
+    *,
+    epochs: int = 1,
+    batch_size: int = 32,
+    lr: float = 2e-5,
+    scale: float = 20.0,
+    max_length: int = 128,
+    seed: int = 0,
+    validate: Callable[[Callable[[list[str]], np.ndarray]], float] | None = None,
+    patience: int = 1,
+) -> TrainingRun:
     """Contrastive fine-tuning; saves model and tokenizer to out_dir. With `validate` (given an encode
     function, returns a score), the best epoch is saved and training stops after `patience` epochs
     without improvement."""
@@ -90,15 +100,21 @@ def train(model_dir: Path, examples: list[Example] | list[tuple[str, str]], out_
     def encode(texts: list[str]) -> np.ndarray:
         model.eval()
         with torch.inference_mode():
-            return np.vstack([embed(texts[i : i + 64]).numpy() for i in range(0, len(texts), 64)] or
-                             [np.empty((0, model.config.hidden_size))])
+            return np.vstack(
+                [embed(texts[i : i + 64]).numpy() for i in range(0, len(texts), 64)]
+                or [np.empty((0, model.config.hidden_size))]
+            )
 
     for epoch in range(1, epochs + 1):
         order = list(examples)
         rng.shuffle(order)
         model.train()
-        for start in tqdm(range(0, len(order) - 1, batch_size), desc=f"fine-tuning, epoch {epoch}/{epochs}",
-                          unit="batch", disable=None):
+        for start in tqdm(
+            range(0, len(order) - 1, batch_size),
+            desc=f"fine-tuning, epoch {epoch}/{epochs}",
+            unit="batch",
+            disable=None,
+        ):
             batch = _distinct_products(order[start : start + batch_size])
             if len(batch) < 2:
                 continue
@@ -118,8 +134,9 @@ def train(model_dir: Path, examples: list[Example] | list[tuple[str, str]], out_
     return run
 
 
-def _step(embed: Callable[[list[str]], torch.Tensor], optimizer: torch.optim.Optimizer, batch: list[Example],
-          scale: float) -> float:
+def _step(
+    embed: Callable[[list[str]], torch.Tensor], optimizer: torch.optim.Optimizer, batch: list[Example], scale: float
+) -> float:
     """One update: each query against every positive of the batch and every hard negative; a negative
     that is another example's positive is dropped (it would teach the model a falsehood)."""
     positives = [e.positive for e in batch]
@@ -145,8 +162,9 @@ def _distinct_products(batch: list[Example]) -> list[Example]:
     return kept
 
 
-def retrieval_quality(encoder: Encoder, pairs: list[tuple[str, str]], corpus_ids: list[str],
-                      corpus_vectors: np.ndarray) -> dict[str, float]:
+def retrieval_quality(
+    encoder: Encoder, pairs: list[tuple[str, str]], corpus_ids: list[str], corpus_vectors: np.ndarray
+) -> dict[str, float]:
     """Each query ranks the corpus by cosine; NDCG@10 and hit-rate@10 of its one relevant product."""
     position = {pid: i for i, pid in enumerate(corpus_ids)}
     queries = encoder.encode_queries([q for q, _ in pairs])
@@ -163,8 +181,9 @@ def retrieval_quality(encoder: Encoder, pairs: list[tuple[str, str]], corpus_ids
 _LABELS = {"ndcg@10": "NDCG@10"}
 
 
-def write_card(out_dir: Path, base: str, run: TrainingRun, before: dict[str, float], after: dict[str, float],
-               source: str) -> None:
+def write_card(
+    out_dir: Path, base: str, run: TrainingRun, before: dict[str, float], after: dict[str, float], source: str
+) -> None:
     """README.md (data, steps, loss, before/after) and loss.png next to the weights."""
     import matplotlib
 
@@ -177,20 +196,31 @@ def write_card(out_dir: Path, base: str, run: TrainingRun, before: dict[str, flo
     figure.tight_layout()
     figure.savefig(out_dir / "loss.png", dpi=100)
     plt.close(figure)
-    card = {"base_model": base, "training_pairs": run.pairs, "steps": run.steps,
-            "first_loss": run.losses[0] if run.losses else None, "last_loss": run.losses[-1] if run.losses else None,
-            "epoch_scores": run.epoch_scores, "best_epoch": run.best_epoch,
-            "held_out_before": before, "held_out_after": after, "data": source}
+    card = {
+        "base_model": base,
+        "training_pairs": run.pairs,
+        "steps": run.steps,
+        "first_loss": run.losses[0] if run.losses else None,
+        "last_loss": run.losses[-1] if run.losses else None,
+        "epoch_scores": run.epoch_scores,
+        "best_epoch": run.best_epoch,
+        "held_out_before": before,
+        "held_out_after": after,
+        "data": source,
+    }
     change = ", ".join(f"{_LABELS.get(k, k)} {before[k]:.4f} -> {after[k]:.4f}" for k in before)
     (out_dir / "README.md").write_text(
         "# shopsearch fine-tuned encoder\n\nContrastive fine-tuning (in-batch and mined hard negatives) of "
         f"`{base}` on {run.pairs} (query, product) examples from {source}; {run.steps} steps.\n\n"
         f"Held-out quality, before -> after: {change}.\n\n"
-        "![loss](loss.png)\n\n```json\n" + json.dumps(card, indent=2) + "\n```\n", encoding="utf-8")
+        "![loss](loss.png)\n\n```json\n" + json.dumps(card, indent=2) + "\n```\n",
+        encoding="utf-8",
+    )
 
 
-def run(settings, pairs_file: Path | None, *, out: Path, epochs: int = 1, batch_size: int = 32,
-        max_pairs: int = 3000) -> str:
+def run(
+    settings, pairs_file: Path | None, *, out: Path, epochs: int = 1, batch_size: int = 32, max_pairs: int = 3000
+) -> str:
     """`shopsearch finetune --pairs|--clicks`: pairs, split, before, train, after, model card. Returns a summary."""
     import hashlib
 
@@ -220,15 +250,27 @@ def run(settings, pairs_file: Path | None, *, out: Path, epochs: int = 1, batch_
     tuned = Encoder(out, max_length=encoder.max_length)
     after = retrieval_quality(tuned, test_pairs, ids, tuned.encode_documents([texts[i] for i in ids], progress=None))
     write_card(out, encoder.model_id, result, before, after, source)
-    return (f"{result.pairs} training pairs, {result.steps} steps, loss {result.losses[0]:.3f} -> "
-            f"{result.losses[-1]:.3f}\nheld-out ({len(test_pairs)} pairs) NDCG@10 {before['ndcg@10']:.4f} -> "
-            f"{after['ndcg@10']:.4f}, hit@10 {before['hit@10']:.4f} -> {after['hit@10']:.4f}\n"
-            f"model: {out} (use it with `shopsearch index reindex CATALOG --model {out}`)")
+    return (
+        f"{result.pairs} training pairs, {result.steps} steps, loss {result.losses[0]:.3f} -> "
+        f"{result.losses[-1]:.3f}\nheld-out ({len(test_pairs)} pairs) NDCG@10 {before['ndcg@10']:.4f} -> "
+        f"{after['ndcg@10']:.4f}, hit@10 {before['hit@10']:.4f} -> {after['hit@10']:.4f}\n"
+        f"model: {out} (use it with `shopsearch index reindex CATALOG --model {out}`)"
+    )
 
 
-def run_judged(settings, judged, *, out: Path, epochs: int = 3, batch_size: int = 32,  # noqa: ANN001
-               max_examples: int = 6000, negatives: int = 3, held_out: float = 0.2,
-               validation_queries: int = 300, source: str = "judgments") -> str:
+def run_judged(
+    settings,
+    judged,
+    *,
+    out: Path,
+    epochs: int = 3,
+    batch_size: int = 32,  # noqa: ANN001
+    max_examples: int = 6000,
+    negatives: int = 3,
+    held_out: float = 0.2,
+    validation_queries: int = 300,
+    source: str = "judgments",
+) -> str:
     """`shopsearch finetune --judgments`: graded examples with mined hard negatives from the training
     queries (the split `learn` uses, so its held-out queries stay unseen), early stopping on a slice of
     them, and the model card. Returns a summary."""
@@ -246,14 +288,22 @@ def run_judged(settings, judged, *, out: Path, epochs: int = 3, batch_size: int 
         raise JudgmentError(f"{source}: only {len(examples)} judged-relevant products found in the index; need 4")
     checks = mine(searcher, judged, valid[:validation_queries], per_query=0)
     before = rerank_ndcg(searcher.encoder.encode_documents, checks, texts)
-    result = train(searcher.encoder.model_dir, examples, out, epochs=epochs, batch_size=batch_size,
-                   validate=lambda encode: rerank_ndcg(encode, checks, texts))
+    result = train(
+        searcher.encoder.model_dir,
+        examples,
+        out,
+        epochs=epochs,
+        batch_size=batch_size,
+        validate=lambda encode: rerank_ndcg(encode, checks, texts),
+    )
     after = result.epoch_scores[result.best_epoch - 1]
     write_card(out, searcher.encoder.model_id, result, {"ndcg@10": before}, {"ndcg@10": after}, source)
-    return (f"{len(examples)} graded examples with up to {negatives} hard negatives each, {result.steps} steps; "
-            f"kept epoch {result.best_epoch} of {len(result.epoch_scores)}\nvalidation ({len(checks)} queries, "
-            f"re-ranked by cosine) NDCG@10 {before:.4f} -> {after:.4f}\n"
-            f"model: {out} (use it with `shopsearch index reindex CATALOG --model {out}`)")
+    return (
+        f"{len(examples)} graded examples with up to {negatives} hard negatives each, {result.steps} steps; "
+        f"kept epoch {result.best_epoch} of {len(result.epoch_scores)}\nvalidation ({len(checks)} queries, "
+        f"re-ranked by cosine) NDCG@10 {before:.4f} -> {after:.4f}\n"
+        f"model: {out} (use it with `shopsearch index reindex CATALOG --model {out}`)"
+    )
 
 
 def catalog(settings, client) -> tuple[list[str], dict[str, str], np.ndarray]:  # noqa: ANN001
@@ -283,8 +333,15 @@ class Mined:
     candidates: list[str]  # the search's order (validation re-ranks the first of these by cosine)
 
 
-def mine(searcher, judged, qids: list[str], *, profile: str = "default", per_query: int = 3,  # noqa: ANN001
-         skip: int = 10) -> list[Mined]:
+def mine(
+    searcher,
+    judged,
+    qids: list[str],
+    *,
+    profile: str = "default",
+    per_query: int = 3,  # noqa: ANN001
+    skip: int = 10,
+) -> list[Mined]:
     """Hard negatives from the BM25 and k-NN candidates of each query: the products judged 0 first,
     then unjudged ones ranked below `skip` (higher ones are too often relevant but never judged)."""
     from shopsearch.relevance.searcher import SearchRequest, blend
@@ -304,12 +361,17 @@ def mine(searcher, judged, qids: list[str], *, profile: str = "default", per_que
 def examples_from(mined: list[Mined], texts: dict[str, str]) -> list[Example]:
     """An example per judged-relevant product, weighted by its grade over the top grade."""
     top = max((g for m in mined for g in m.grades.values()), default=1) or 1
-    return [Example(m.query, texts[p], tuple(texts[n] for n in m.negatives if n in texts), grade / top)
-            for m in mined for p, grade in sorted(m.grades.items()) if grade > 0 and p in texts]
+    return [
+        Example(m.query, texts[p], tuple(texts[n] for n in m.negatives if n in texts), grade / top)
+        for m in mined
+        for p, grade in sorted(m.grades.items())
+        if grade > 0 and p in texts
+    ]
 
 
-def rerank_ndcg(encode: Callable[[list[str]], np.ndarray], mined: list[Mined], texts: dict[str, str],
-                depth: int = 30) -> float:
+def rerank_ndcg(
+    encode: Callable[[list[str]], np.ndarray], mined: list[Mined], texts: dict[str, str], depth: int = 30
+) -> float:
     """Mean NDCG@10 when each query's first `depth` candidates and its judged products are ordered by
     cosine alone: cheap enough to run after every epoch, and blind to what BM25 already gets right."""
     from ranx import Qrels, Run, evaluate

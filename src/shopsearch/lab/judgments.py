@@ -32,9 +32,11 @@ class Judgments:
     def only(self, qids: list[str]) -> Judgments:
         """The same judgments restricted to some queries (a training or held-out part)."""
         keep = set(qids)
-        return Judgments({q: t for q, t in self.queries.items() if q in keep},
-                         {q: g for q, g in self.qrels.items() if q in keep},
-                         {q: u for q, u in self.users.items() if q in keep})
+        return Judgments(
+            {q: t for q, t in self.queries.items() if q in keep},
+            {q: g for q, g in self.qrels.items() if q in keep},
+            {q: u for q, u in self.users.items() if q in keep},
+        )
 
 
 def _grade(raw: str, where: str, grade_map: dict[str, int] | None = None) -> int:
@@ -42,8 +44,10 @@ def _grade(raw: str, where: str, grade_map: dict[str, int] | None = None) -> int
     if grade_map is not None and value in grade_map:
         return grade_map[value]
     if not value.isdigit():
-        raise JudgmentError(f"{where}: grade must be a whole number >= 0"
-                            f"{' or one of ' + ','.join(grade_map) if grade_map else ''}, got {raw!r}")
+        raise JudgmentError(
+            f"{where}: grade must be a whole number >= 0"
+            f"{' or one of ' + ','.join(grade_map) if grade_map else ''}, got {raw!r}"
+        )
     return int(value)
 
 

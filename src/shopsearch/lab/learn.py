@@ -39,8 +39,17 @@ class Learned:
     importance: list[tuple[str, float]]
 
 
-def learn(searcher: Searcher, judged: Judgments, *, base: str, name: str, held_out: float = 0.2,
-          baseline: str = "bm25", note: str = "", ranker_fuzzy: float = RANKER_FUZZY) -> Learned:
+def learn(
+    searcher: Searcher,
+    judged: Judgments,
+    *,
+    base: str,
+    name: str,
+    held_out: float = 0.2,
+    baseline: str = "bm25",
+    note: str = "",
+    ranker_fuzzy: float = RANKER_FUZZY,
+) -> Learned:
     """Fit both profiles on the training queries, write them, and evaluate every profile on the held-out ones."""
     train, test = tune.split(judged, held_out)
     fit, valid = tune.split(judged, 0.1, train, salt="valid")
@@ -53,13 +62,21 @@ def learn(searcher: Searcher, judged: Judgments, *, base: str, name: str, held_o
         _, rows = collect(searcher, judged, pool, train, signals=False)
     start = {signal.name: signal.weight for signal in profile.signals}
     weights = tune.coordinate_ascent(judged, signals, train, start)
-    tune.write_profile(profile, weights, directory / f"{name}-linear.yaml",
-                       f"{base} with weights fitted by coordinate ascent on {len(train)} queries{note}")
+    tune.write_profile(
+        profile,
+        weights,
+        directory / f"{name}-linear.yaml",
+        f"{base} with weights fitted by coordinate ascent on {len(train)} queries{note}",
+    )
     booster = ltr.train(judged, rows, fit, valid)
     model = ltr.save(booster, directory / f"{name}.lgb.txt")
-    write_ranker_profile(pool, directory / f"{name}.yaml", model.name,
-                         f"LambdaMART over the candidates of {base}, trained on {len(fit)} queries and stopped "
-                         f"early on {len(valid)}{note}")
+    write_ranker_profile(
+        pool,
+        directory / f"{name}.yaml",
+        model.name,
+        f"LambdaMART over the candidates of {base}, trained on {len(fit)} queries and stopped "
+        f"early on {len(valid)}{note}",
+    )
     names = [baseline, base, f"{name}-linear", name]
     held = judged.only(test)
     runs = [evaluate.run_profile(searcher, held, profile_name) for profile_name in names]
@@ -73,9 +90,15 @@ def ranker_pool(profile: RelevanceProfile, fuzzy: float) -> RelevanceProfile:
     return RelevanceProfile(profile.name, profile.spec.model_copy(update={"fuzzy": fuzzy}), profile.signals)
 
 
-def collect(searcher: Searcher, judged: Judgments, profile: RelevanceProfile, qids: list[str], *,
-            signals: bool = True, rows: bool = True
-            ) -> tuple[dict[str, tune.QueryFeatures], dict[str, ltr.QueryRows]]:
+def collect(
+    searcher: Searcher,
+    judged: Judgments,
+    profile: RelevanceProfile,
+    qids: list[str],
+    *,
+    signals: bool = True,
+    rows: bool = True,
+) -> tuple[dict[str, tune.QueryFeatures], dict[str, ltr.QueryRows]]:
     """One search per query gives what the blend's weights learn from (`signals`) and the ranker's `rows`."""
     values, matrices = {}, {}
     for qid in tqdm(qids, desc="collecting candidates", unit="query", disable=None):

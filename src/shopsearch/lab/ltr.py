@@ -18,10 +18,21 @@ from shopsearch.lab.judgments import Judgments
 from shopsearch.relevance import features
 
 PARAMS = {
-    "objective": "lambdarank", "metric": "ndcg", "eval_at": [10], "learning_rate": 0.05, "num_leaves": 31,
-    "min_data_in_leaf": 50, "feature_fraction": 0.9, "bagging_fraction": 0.8, "bagging_freq": 1,
-    "lambdarank_truncation_level": 20, "deterministic": True, "force_row_wise": True, "seed": 7, "verbose": -1,
-}  # fmt: skip
+    "objective": "lambdarank",
+    "metric": "ndcg",
+    "eval_at": [10],
+    "learning_rate": 0.05,
+    "num_leaves": 31,
+    "min_data_in_leaf": 50,
+    "feature_fraction": 0.9,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambdarank_truncation_level": 20,
+    "deterministic": True,
+    "force_row_wise": True,
+    "seed": 7,
+    "verbose": -1,
+}
 
 
 @dataclass
@@ -38,12 +49,26 @@ def _dataset(judged: Judgments, rows: dict[str, QueryRows], qids: list[str], ref
     kept = [q for q in qids if rows[q].ids]
     matrix = np.vstack([rows[q].matrix for q in kept]) if kept else np.empty((0, len(features.FEATURES)))
     labels = np.concatenate([[judged.qrels[q].get(i, 0) for i in rows[q].ids] for q in kept]) if kept else []
-    return lightgbm.Dataset(matrix, label=np.asarray(labels, dtype=np.float64), group=[len(rows[q].ids) for q in kept],
-                            feature_name=list(features.FEATURES), reference=reference, free_raw_data=False)
+    return lightgbm.Dataset(
+        matrix,
+        label=np.asarray(labels, dtype=np.float64),
+        group=[len(rows[q].ids) for q in kept],
+        feature_name=list(features.FEATURES),
+        reference=reference,
+        free_raw_data=False,
+    )
 
 
-def train(judged: Judgments, rows: dict[str, QueryRows], fit: list[str], valid: list[str], *, rounds: int = 600,
-          patience: int = 40, threads: int | None = None):  # noqa: ANN201 (a lightgbm.Booster)
+def train(
+    judged: Judgments,
+    rows: dict[str, QueryRows],
+    fit: list[str],
+    valid: list[str],
+    *,
+    rounds: int = 600,
+    patience: int = 40,
+    threads: int | None = None,
+):  # noqa: ANN201 (a lightgbm.Booster)
     """Boost on the `fit` queries, stop when NDCG@10 on the `valid` queries has not improved for `patience` rounds."""
     import lightgbm
 
@@ -53,10 +78,15 @@ def train(judged: Judgments, rows: dict[str, QueryRows], fit: list[str], valid: 
     valid_set = _dataset(judged, rows, valid, reference=train_set) if valid else None
     with tqdm(total=rounds, desc="training the ranker", unit="round", disable=None) as bar:
         booster = lightgbm.train(
-            params, train_set, num_boost_round=rounds,
+            params,
+            train_set,
+            num_boost_round=rounds,
             valid_sets=[valid_set] if valid_set else None,
-            callbacks=[lambda env: bar.update(1), *([lightgbm.early_stopping(patience, verbose=False)] if valid else [])],
-        )  # fmt: skip
+            callbacks=[
+                lambda env: bar.update(1),
+                *([lightgbm.early_stopping(patience, verbose=False)] if valid else []),
+            ],
+        )
     return booster
 
 

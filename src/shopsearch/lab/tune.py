@@ -29,10 +29,12 @@ class QueryFeatures:
     values: dict[str, np.ndarray]
 
 
-def split(judged: Judgments, held_out: float = 0.34, qids: list[str] | None = None,
-          salt: str = "") -> tuple[list[str], list[str]]:
+def split(
+    judged: Judgments, held_out: float = 0.34, qids: list[str] | None = None, salt: str = ""
+) -> tuple[list[str], list[str]]:
     """A stable split of the query ids (all, or `qids`) by a hash (the same on every machine and run);
     another `salt` splits the same ids independently (e.g. a validation part inside the training part)."""
+
     def bucket(qid: str) -> float:
         return int(hashlib.sha256((salt + qid).encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
 
@@ -40,11 +42,13 @@ def split(judged: Judgments, held_out: float = 0.34, qids: list[str] | None = No
     return [q for q in qids if bucket(q) >= held_out], [q for q in qids if bucket(q) < held_out]
 
 
-def collect(searcher: Searcher, judged: Judgments, profile: str, qids: list[str] | None = None
-            ) -> dict[str, QueryFeatures]:
+def collect(
+    searcher: Searcher, judged: Judgments, profile: str, qids: list[str] | None = None
+) -> dict[str, QueryFeatures]:
     features = {}
-    for qid in tqdm(list(judged.queries) if qids is None else qids, desc="collecting signal values", unit="query",
-                    disable=None):
+    for qid in tqdm(
+        list(judged.queries) if qids is None else qids, desc="collecting signal values", unit="query", disable=None
+    ):
         request = SearchRequest(q=judged.queries[qid], profile=profile, user_id=judged.users.get(qid))
         candidates, values = searcher.features(request)
         features[qid] = QueryFeatures(candidates.ids, values)
@@ -62,8 +66,9 @@ def ndcg(judged: Judgments, features: dict[str, QueryFeatures], qids: list[str],
     return float(evaluate(qrels, Run(runs), "ndcg@10"))
 
 
-def coordinate_ascent(judged: Judgments, features: dict[str, QueryFeatures], train: list[str],
-                      start: dict[str, float], rounds: int = 3) -> dict[str, float]:
+def coordinate_ascent(
+    judged: Judgments, features: dict[str, QueryFeatures], train: list[str], start: dict[str, float], rounds: int = 3
+) -> dict[str, float]:
     weights, best = dict(start), ndcg(judged, features, train, start)
     for _ in range(rounds):
         improved = False
@@ -86,8 +91,15 @@ def write_profile(profile: RelevanceProfile, weights: dict[str, float], path, no
     path.write_text(f"# {note}\n" + yaml.safe_dump(spec, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
-def fit_adam(judged: Judgments, features: dict[str, QueryFeatures], train: list[str], start: dict[str, float],
-             steps: int = 300, lr: float = 0.05, seed: int = 0) -> dict[str, float]:
+def fit_adam(
+    judged: Judgments,
+    features: dict[str, QueryFeatures],
+    train: list[str],
+    start: dict[str, float],
+    steps: int = 300,
+    lr: float = 0.05,
+    seed: int = 0,
+) -> dict[str, float]:
     """The seed's linear model fitted by Adam on a listwise softmax loss (ListNet): for each query the
     softmax of the scores is pulled toward the softmax of the grades. Weights stay >= 0 (softplus)."""
     import torch
@@ -104,8 +116,9 @@ def fit_adam(judged: Judgments, features: dict[str, QueryFeatures], train: list[
         if y.sum() > 0:
             data.append((x, torch.softmax(y, dim=0)))
     # softplus^-1 of the starting weights, so the fit begins where the profile is
-    theta = torch.tensor([np.log(np.expm1(max(start[n], 1e-3))) for n in names], dtype=torch.float32,
-                         requires_grad=True)
+    theta = torch.tensor(
+        [np.log(np.expm1(max(start[n], 1e-3))) for n in names], dtype=torch.float32, requires_grad=True
+    )
     optimizer = torch.optim.Adam([theta], lr=lr)
     for _ in range(steps):
         optimizer.zero_grad()

@@ -56,9 +56,13 @@ def store(client: OpenSearch, alias: str, table: dict[str, list[dict[str, Any]]]
     """Write the table into a new index, then move the alias to it in one atomic step and drop the old one:
     the rails answer from the old table until the swap, and a failed build leaves it serving."""
     index = new_index_name(alias)
-    client.indices.create(index=index, body={
-        "settings": {"index": {"number_of_shards": 1, "auto_expand_replicas": "0-1"}},
-        "mappings": {"dynamic": False, "properties": {"neighbours": {"type": "object", "enabled": False}}}})
+    client.indices.create(
+        index=index,
+        body={
+            "settings": {"index": {"number_of_shards": 1, "auto_expand_replicas": "0-1"}},
+            "mappings": {"dynamic": False, "properties": {"neighbours": {"type": "object", "enabled": False}}},
+        },
+    )
     actions = ({"_index": index, "_id": item, "_source": {"neighbours": found}} for item, found in table.items())
     try:
         written, _ = helpers.bulk(client, actions, refresh=True)

@@ -15,8 +15,9 @@ from shopsearch.users.behaviour import Touch, accumulate, direction
 from shopsearch.users.store import UserProfileStore
 
 
-def holdout_hit_rates(events: list[Event], users: UserProfileStore, recommender: Recommender,
-                      profile: RelevanceProfile, k: int = 10) -> dict[str, float]:
+def holdout_hit_rates(
+    events: list[Event], users: UserProfileStore, recommender: Recommender, profile: RelevanceProfile, k: int = 10
+) -> dict[str, float]:
     behaviour = profile.spec.behaviour
     vectors = users.known_vectors({e.product_id for e in events})
     grouped: dict[str, list[Event]] = defaultdict(list)

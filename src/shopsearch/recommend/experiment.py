@@ -72,15 +72,21 @@ class Scored:
     target: int
 
 
-def score_users(sources: Sources, users: Sequence[str], histories: dict[str, list[str]], targets: dict[str, str],
-                profiles: Callable[[str], np.ndarray | None], params: FusionParams, desc: str) -> list[Scored]:
+def score_users(
+    sources: Sources,
+    users: Sequence[str],
+    histories: dict[str, list[str]],
+    targets: dict[str, str],
+    profiles: Callable[[str], np.ndarray | None],
+    params: FusionParams,
+    desc: str,
+) -> list[Scored]:
     found = []
     for user in tqdm(users, desc=desc, unit="shopper", disable=None):
         history = histories.get(user, [])
         fused = fuse(sources, history, profiles(user), set(history), params)
         target = targets[user]
-        found.append(Scored(user, fused.keys, fused.features,
-                            fused.keys.index(target) if target in fused.keys else -1))
+        found.append(Scored(user, fused.keys, fused.features, fused.keys.index(target) if target in fused.keys else -1))
     return found
 
 
@@ -97,25 +103,36 @@ def rankings(scored: Sequence[Scored], weights: dict[str, float], k: int = 10) -
     return ranked
 
 
-def per_shopper_gains(scored: Sequence[Scored], targets: dict[str, str], weights: dict[str, float],
-                      k: int = 10) -> tuple[np.ndarray, list[list[str]]]:
+def per_shopper_gains(
+    scored: Sequence[Scored], targets: dict[str, str], weights: dict[str, float], k: int = 10
+) -> tuple[np.ndarray, list[list[str]]]:
     """NDCG@k with one relevant item (1/log2(rank + 2), 0 when missed) per shopper, and the lists."""
     lists = rankings(scored, weights, k)
     return np.array([_gain(ranked, targets[s.user]) for ranked, s in zip(lists, scored)]), lists
 
 
-def report(scored: Sequence[Scored], targets: dict[str, str], fused: dict[str, float], counts: dict[str, float],
-           catalog_size: int, k: int = 10) -> tuple[dict[str, dict[str, float]], dict[str, np.ndarray]]:
+def report(
+    scored: Sequence[Scored],
+    targets: dict[str, str],
+    fused: dict[str, float],
+    counts: dict[str, float],
+    catalog_size: int,
+    k: int = 10,
+) -> tuple[dict[str, dict[str, float]], dict[str, np.ndarray]]:
     """The metrics of every rail (see the module docstring), and the per-shopper NDCG behind them."""
     percentile = _percentiles(counts, catalog_size)
     rows, gains_of = {}, {}
     for rail in RAILS:
         gains, lists = per_shopper_gains(scored, targets, rail_weights(rail, fused), k)
         recommended = [key for ranked in lists for key in ranked]
-        rows[rail] = {**_mean_and_interval("hit@10", (gains > 0).astype(float)), **_mean_and_interval("ndcg@10", gains),
-                      "coverage": len(set(recommended)) / max(catalog_size, 1),
-                      "popularity_bias": float(np.mean([percentile.get(key, 0.0) for key in recommended]))
-                      if recommended else 0.0}
+        rows[rail] = {
+            **_mean_and_interval("hit@10", (gains > 0).astype(float)),
+            **_mean_and_interval("ndcg@10", gains),
+            "coverage": len(set(recommended)) / max(catalog_size, 1),
+            "popularity_bias": float(np.mean([percentile.get(key, 0.0) for key in recommended]))
+            if recommended
+            else 0.0,
+        }
         gains_of[rail] = gains
     return rows, gains_of
 
@@ -141,10 +158,14 @@ def _percentiles(counts: dict[str, float], catalog_size: int) -> dict[str, float
 def table(rows: dict[str, dict[str, float]], users: int) -> str:
     lines = [f"{'rail':10}{'hit@10':>22}{'ndcg@10':>22}{'coverage':>10}{'pop. bias':>10}"]
     for rail, row in rows.items():
-        lines.append(f"{rail:10}{_cell(row, 'hit@10')}{_cell(row, 'ndcg@10')}"
-                     f"{row['coverage']:>10.3f}{row['popularity_bias']:>10.3f}")
-    lines.append(f"{users} shoppers; [95% bootstrap interval]; the rails rank one candidate set each by "
-                 f"{', '.join(FEATURES)} alone, or by the learned blend (fused)")
+        lines.append(
+            f"{rail:10}{_cell(row, 'hit@10')}{_cell(row, 'ndcg@10')}"
+            f"{row['coverage']:>10.3f}{row['popularity_bias']:>10.3f}"
+        )
+    lines.append(
+        f"{users} shoppers; [95% bootstrap interval]; the rails rank one candidate set each by "
+        f"{', '.join(FEATURES)} alone, or by the learned blend (fused)"
+    )
     return "\n".join(lines)
 
 
@@ -152,8 +173,9 @@ def _cell(row: dict[str, float], name: str) -> str:
     return f"{row[name]:>8.4f} [{row[name + ' low']:.3f}-{row[name + ' high']:.3f}]"
 
 
-def unit_mean_profiles(ids: list[str], texts: np.ndarray | None,
-                       histories: dict[str, list[str]]) -> Callable[[str], np.ndarray | None]:
+def unit_mean_profiles(
+    ids: list[str], texts: np.ndarray | None, histories: dict[str, list[str]]
+) -> Callable[[str], np.ndarray | None]:
     """Offline profile vectors: the unit mean of the history's text vectors (online, the profile is
     the time-decayed, type-weighted one from `users.behaviour`; for a purchase log they nearly agree)."""
     if texts is None:
@@ -180,9 +202,16 @@ class Experiment:
     reported_on: int
 
 
-def holdout_experiment(histories: dict[str, list[str]], ids: list[str], texts: np.ndarray | None,
-                       sequence_params: SequenceParams, factor_params: FactorParams, params: FusionParams,
-                       users: int, seed: int = 7) -> Experiment:
+def holdout_experiment(
+    histories: dict[str, list[str]],
+    ids: list[str],
+    texts: np.ndarray | None,
+    sequence_params: SequenceParams,
+    factor_params: FactorParams,
+    params: FusionParams,
+    users: int,
+    seed: int = 7,
+) -> Experiment:
     """Hide each shopper's last item; fit the model on what is left; learn the blend on one half of a
     sample of shoppers and report every rail on the other half (nothing is fitted to what is reported)."""
     held = hold_out_last(histories)

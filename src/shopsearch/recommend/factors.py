@@ -27,8 +27,7 @@ class FactorParams:
     seed: int = 7
 
 
-def item_factors(histories: Sequence[np.ndarray], n_items: int, params: FactorParams,
-                 threads: int = 0) -> np.ndarray:
+def item_factors(histories: Sequence[np.ndarray], n_items: int, params: FactorParams, threads: int = 0) -> np.ndarray:
     """Item factors (n_items x factors, float32); items nobody bought get zero vectors."""
     lengths = [len(h) for h in histories]
     users = np.repeat(np.arange(len(histories)), lengths)
@@ -38,10 +37,15 @@ def item_factors(histories: Sequence[np.ndarray], n_items: int, params: FactorPa
     matrix.data = np.minimum(matrix.data, 1.0).astype(np.float32)
     # implicit's own threads do the work; a multi-threaded BLAS underneath would fight them.
     with threadpool_limits(1, "blas"):
-        model = AlternatingLeastSquares(factors=params.factors, regularization=params.regularization,
-                                        alpha=params.alpha, iterations=params.iterations,
-                                        random_state=params.seed, num_threads=threads,
-                                        calculate_training_loss=False)
+        model = AlternatingLeastSquares(
+            factors=params.factors,
+            regularization=params.regularization,
+            alpha=params.alpha,
+            iterations=params.iterations,
+            random_state=params.seed,
+            num_threads=threads,
+            calculate_training_loss=False,
+        )
         model.fit(matrix, show_progress=False)
     factors = np.asarray(model.item_factors, dtype=np.float32)
     factors[np.asarray(matrix.sum(axis=0)).ravel() == 0] = 0.0

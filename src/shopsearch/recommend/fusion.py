@@ -55,13 +55,20 @@ class Sources(Protocol):
     """Where the candidates and their data come from: matrices offline, OpenSearch online. The three
     calls are the three steps that depend on each other (online, one round trip each)."""
 
-    def seeds(self, recent: Sequence[str], profile: np.ndarray | None, params: FusionParams,
-              exclude: set[str]) -> tuple[Rows, list[str]]:
+    def seeds(
+        self, recent: Sequence[str], profile: np.ndarray | None, params: FusionParams, exclude: set[str]
+    ) -> tuple[Rows, list[str]]:
         """For each known recent item: (next-after scores, together scores, item factor or None);
         and the profile pool (k-NN by the text profile vector)."""
 
-    def expand(self, factor: np.ndarray | None, known: Sequence[str], profile: np.ndarray | None,
-               params: FusionParams, exclude: set[str]) -> list[str]:
+    def expand(
+        self,
+        factor: np.ndarray | None,
+        known: Sequence[str],
+        profile: np.ndarray | None,
+        params: FusionParams,
+        exclude: set[str],
+    ) -> list[str]:
         """The factor pool (k-NN by the shopper's factor); may describe `known` meanwhile."""
 
     def popular(self, k: int) -> list[str]: ...
@@ -105,10 +112,11 @@ def _scaled(values: np.ndarray) -> np.ndarray:
     return (values - low) / (high - low)
 
 
-def fuse(sources: Sources, recent: Sequence[str], profile: np.ndarray | None, exclude: set[str],
-         params: FusionParams) -> Fused:
+def fuse(
+    sources: Sources, recent: Sequence[str], profile: np.ndarray | None, exclude: set[str], params: FusionParams
+) -> Fused:
     """Candidates of one shopper and their scaled features (no scoring yet: see `blend`)."""
-    recent = list(recent)[-params.recent:]
+    recent = list(recent)[-params.recent :]
     weights = position_weights(len(recent), params.position_decay)
     rows, profile_pool = sources.seeds(recent, profile, params, exclude)
     known = [(key, w) for key, w in zip(recent, weights) if key in rows]
@@ -116,9 +124,16 @@ def fuse(sources: Sources, recent: Sequence[str], profile: np.ndarray | None, ex
     together_scores, together_from = _accumulate([(k, w, rows[k][1]) for k, w in known])
     factored = [(w, rows[k][2]) for k, w in known if rows[k][2] is not None]
     user_factor = np.sum([w * f for w, f in factored], axis=0) if factored else None
-    seen = list(dict.fromkeys([*_top(next_scores, params.sequence_pool, exclude),
-                               *_top(together_scores, params.sequence_pool, exclude), *profile_pool,
-                               *[k for k in sources.popular(params.popular_pool) if k not in exclude]]))
+    seen = list(
+        dict.fromkeys(
+            [
+                *_top(next_scores, params.sequence_pool, exclude),
+                *_top(together_scores, params.sequence_pool, exclude),
+                *profile_pool,
+                *[k for k in sources.popular(params.popular_pool) if k not in exclude],
+            ]
+        )
+    )
     keys = list(dict.fromkeys([*seen, *sources.expand(user_factor, seen, profile, params, exclude)]))
     described = sources.describe(keys, profile)
     columns = {
@@ -170,9 +185,13 @@ def hits_at(groups: Sequence[tuple[np.ndarray, int]], weights: dict[str, float],
     return gains
 
 
-def fit_weights(groups: Sequence[tuple[np.ndarray, int]], start: dict[str, float] | None = None, k: int = 10,
-                grid: Sequence[float] = (0.0, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0), passes: int = 3,
-                ) -> tuple[dict[str, float], dict[str, Any]]:
+def fit_weights(
+    groups: Sequence[tuple[np.ndarray, int]],
+    start: dict[str, float] | None = None,
+    k: int = 10,
+    grid: Sequence[float] = (0.0, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0),
+    passes: int = 3,
+) -> tuple[dict[str, float], dict[str, Any]]:
     """Coordinate ascent on hit-rate@k (NDCG@k breaks ties), one weight at a time over a grid.
 
     `groups` are (features of a shopper's candidates, index of the held-out item or -1)."""

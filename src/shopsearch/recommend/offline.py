@@ -29,13 +29,21 @@ class RecsModel:
     factor_params: FactorParams = field(default_factory=FactorParams)
 
     @classmethod
-    def fit(cls, histories: Sequence[Sequence[str]], ids: list[str], sequence: SequenceParams,
-            factor_params: FactorParams) -> RecsModel:
+    def fit(
+        cls, histories: Sequence[Sequence[str]], ids: list[str], sequence: SequenceParams, factor_params: FactorParams
+    ) -> RecsModel:
         position = {key: i for i, key in enumerate(ids)}
         encoded = [np.array([position[k] for k in h if k in position], dtype=np.int64) for h in histories]
         next_after, together = tables(encoded, len(ids), sequence)
-        return cls(ids, next_after, together, item_factors(encoded, len(ids), factor_params),
-                   item_counts(encoded, len(ids)), sequence, factor_params)
+        return cls(
+            ids,
+            next_after,
+            together,
+            item_factors(encoded, len(ids), factor_params),
+            item_counts(encoded, len(ids)),
+            sequence,
+            factor_params,
+        )
 
     def row(self, table: sp.csr_matrix, i: int) -> dict[str, float]:
         start, end = table.indptr[i], table.indptr[i + 1]
@@ -57,23 +65,34 @@ class MatrixSources:
         self.by_factor = (factored, model.factors[factored])
         self.by_text = (np.arange(len(model.ids)), texts)
 
-    def seeds(self, recent: Sequence[str], profile: np.ndarray | None, params: FusionParams,
-              exclude: set[str]) -> tuple[Rows, list[str]]:
+    def seeds(
+        self, recent: Sequence[str], profile: np.ndarray | None, params: FusionParams, exclude: set[str]
+    ) -> tuple[Rows, list[str]]:
         found: Rows = {}
         for key in recent:
             i = self.position.get(key)
             if i is not None:
                 factor = self.model.factors[i]
-                found[key] = (self.model.row(self.model.next_after, i), self.model.row(self.model.together, i),
-                              factor if factor.any() else None)
+                found[key] = (
+                    self.model.row(self.model.next_after, i),
+                    self.model.row(self.model.together, i),
+                    factor if factor.any() else None,
+                )
         return found, self._nearest(self.by_text, profile, params.profile_pool, exclude)
 
-    def expand(self, factor: np.ndarray | None, known: Sequence[str], profile: np.ndarray | None,
-               params: FusionParams, exclude: set[str]) -> list[str]:
+    def expand(
+        self,
+        factor: np.ndarray | None,
+        known: Sequence[str],
+        profile: np.ndarray | None,
+        params: FusionParams,
+        exclude: set[str],
+    ) -> list[str]:
         return self._nearest(self.by_factor, factor, params.factor_pool, exclude)
 
-    def _nearest(self, space: tuple[np.ndarray, np.ndarray | None], vector: np.ndarray | None, k: int,
-                 exclude: set[str]) -> list[str]:
+    def _nearest(
+        self, space: tuple[np.ndarray, np.ndarray | None], vector: np.ndarray | None, k: int, exclude: set[str]
+    ) -> list[str]:
         """The k rows with the largest dot product (exact k-NN), excluded ids skipped."""
         rows, matrix = space
         if matrix is None or vector is None or k <= 0 or len(rows) == 0:
@@ -93,9 +112,13 @@ class MatrixSources:
     def describe(self, keys: Sequence[str], profile: np.ndarray | None) -> Described:
         rows = [self.position[k] for k in keys if k in self.position]
         known = [k for k in keys if k in self.position]
-        cosines = (self.texts[rows] @ profile.astype(self.texts.dtype) if self.texts is not None and profile is not None
-                   and rows else np.zeros(len(rows)))
+        cosines = (
+            self.texts[rows] @ profile.astype(self.texts.dtype)
+            if self.texts is not None and profile is not None and rows
+            else np.zeros(len(rows))
+        )
         return Described(
             factors={k: self.model.factors[i] for k, i in zip(known, rows)},
             profile={k: float(c) for k, c in zip(known, cosines)},
-            counts={k: float(self.model.counts[i]) for k, i in zip(known, rows)})
+            counts={k: float(self.model.counts[i]) for k, i in zip(known, rows)},
+        )

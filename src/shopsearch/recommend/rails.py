@@ -23,8 +23,16 @@ ITEM_FIELDS = [*Q.RESULT_FIELDS, GROUP_FIELD]
 
 
 class Recommender:
-    def __init__(self, client: OpenSearch, alias: str, vector_field: str, copy_field: str,
-                 users: UserProfileStore, cf_index: str, recs: RecsStore) -> None:
+    def __init__(
+        self,
+        client: OpenSearch,
+        alias: str,
+        vector_field: str,
+        copy_field: str,
+        users: UserProfileStore,
+        cf_index: str,
+        recs: RecsStore,
+    ) -> None:
         self.client, self.alias, self.users, self.cf_index, self.recs = client, alias, users, cf_index, recs
         self.vector_field, self.copy_field = vector_field, copy_field
 
@@ -69,8 +77,9 @@ class Recommender:
             items.append(_item({"_id": key, "_source": products[key]}, float(best_score[p]), why))
         return items
 
-    def for_vector(self, vector: np.ndarray, purchased: list[str], size: int, category: str | None,
-                   profile: RelevanceProfile) -> list[dict]:
+    def for_vector(
+        self, vector: np.ndarray, purchased: list[str], size: int, category: str | None, profile: RelevanceProfile
+    ) -> list[dict]:
         """The for-you rail of any profile vector (also used offline, on held-out purchases)."""
         exclude = {"ids": {"values": purchased}}
         hits = self._knn(vector, size * 3, Q.filters(category=category), exclude)
@@ -136,8 +145,9 @@ class Recommender:
             raise UnknownItems([product_id])
         return found
 
-    def _knn(self, vector: np.ndarray, k: int, clauses: list[dict[str, Any]],
-             exclude: dict[str, Any]) -> list[dict[str, Any]]:
+    def _knn(
+        self, vector: np.ndarray, k: int, clauses: list[dict[str, Any]], exclude: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         knn = Q.knn_query(vector.tolist(), k, self.vector_field, [*clauses, {"bool": {"must_not": [exclude]}}])
         body = {"size": k, "_source": [*ITEM_FIELDS, self.copy_field], "query": knn}
         return self.client.search(index=self.alias, body=body)["hits"]["hits"]
@@ -146,18 +156,32 @@ class Recommender:
 def _candidates(hits: list[dict[str, Any]], copy_field: str) -> Candidates:
     vectors = np.array([unpack(h["_source"].pop(copy_field)) for h in hits], dtype=np.float64)
     n = len(hits)
-    return Candidates([h["_id"] for h in hits], [h["_source"] for h in hits], vectors.reshape(n, -1),
-                      np.zeros(n), np.zeros(n), np.zeros(n))
+    return Candidates(
+        [h["_id"] for h in hits],
+        [h["_source"] for h in hits],
+        vectors.reshape(n, -1),
+        np.zeros(n),
+        np.zeros(n),
+        np.zeros(n),
+    )
 
 
 def _why(feature: str, because: str | None, products: dict[str, dict[str, Any]]) -> str:
     title = (products.get(because) or {}).get("title") or because
-    return {"next": f"bought next after {title}", "together": f"bought with {title}",
-            "factors": "shoppers with your history bought it", "profile": "profile match",
-            "popular": "popular"}[feature]
+    return {
+        "next": f"bought next after {title}",
+        "together": f"bought with {title}",
+        "factors": "shoppers with your history bought it",
+        "profile": "profile match",
+        "popular": "popular",
+    }[feature]
 
 
 def _item(hit: dict[str, Any], score: float, reason: str) -> dict[str, Any]:
     source = hit["_source"]
-    return {"id": hit["_id"], **{k: source.get(k) for k in ("title", "brand", "category", "price", "sales")},
-            "score": round(float(score), 6), "reason": reason}
+    return {
+        "id": hit["_id"],
+        **{k: source.get(k) for k in ("title", "brand", "category", "price", "sales")},
+        "score": round(float(score), 6),
+        "reason": reason,
+    }

@@ -53,8 +53,9 @@ def directed_counts(histories: Sequence[np.ndarray], n_items: int, params: Seque
         values.append(np.full(int(same.sum()), params.decay ** (d - 1)))
     if not rows:
         return sp.csr_matrix((n_items, n_items))
-    counts = sp.csr_matrix((np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))),
-                           shape=(n_items, n_items))
+    counts = sp.csr_matrix(
+        (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))), shape=(n_items, n_items)
+    )
     counts.setdiag(0)
     counts.eliminate_zeros()
     return counts
@@ -62,7 +63,7 @@ def directed_counts(histories: Sequence[np.ndarray], n_items: int, params: Seque
 
 def _damped(counts: sp.spmatrix, n: np.ndarray, params: SequenceParams) -> sp.csr_matrix:
     safe = np.maximum(n, 1.0)
-    return (sp.diags(safe ** -params.a) @ counts @ sp.diags(safe ** -params.b)).tocsr()
+    return (sp.diags(safe**-params.a) @ counts @ sp.diags(safe**-params.b)).tocsr()
 
 
 def top_per_row(matrix: sp.csr_matrix, top: int) -> sp.csr_matrix:
@@ -83,13 +84,16 @@ def top_per_row(matrix: sp.csr_matrix, top: int) -> sp.csr_matrix:
     return sp.csr_matrix((np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))), shape=matrix.shape)
 
 
-def tables(histories: Sequence[np.ndarray], n_items: int, params: SequenceParams) -> tuple[sp.csr_matrix,
-                                                                                            sp.csr_matrix]:
+def tables(
+    histories: Sequence[np.ndarray], n_items: int, params: SequenceParams
+) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     """(next after, together), each pruned to `top` neighbours per item."""
     counts = directed_counts(histories, n_items, params)
     n = item_counts(histories, n_items)
-    return (top_per_row(_damped(counts, n, params), params.top),
-            top_per_row(_damped(counts + params.backward * counts.T, n, params), params.top))
+    return (
+        top_per_row(_damped(counts, n, params), params.top),
+        top_per_row(_damped(counts + params.backward * counts.T, n, params), params.top),
+    )
 
 
 def position_weights(length: int, decay: float) -> np.ndarray:

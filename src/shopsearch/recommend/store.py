@@ -68,8 +68,12 @@ class RecsStore:
         for i in np.flatnonzero(model.counts):
             factor = model.factors[i]
             neighbours = {"next": model.row(model.next_after, i), "together": model.row(model.together, i)}
-            doc: dict[str, Any] = {"id": model.ids[i], "count": float(model.counts[i]), "factor_b64": pack(factor),
-                                   "neighbours_b64": base64.b64encode(orjson.dumps(neighbours)).decode("ascii")}
+            doc: dict[str, Any] = {
+                "id": model.ids[i],
+                "count": float(model.counts[i]),
+                "factor_b64": pack(factor),
+                "neighbours_b64": base64.b64encode(orjson.dumps(neighbours)).decode("ascii"),
+            }
             if factor.any():  # a zero vector has no direction to search by
                 doc["factor"] = factor
             if texts[i].any():
@@ -101,24 +105,33 @@ class EngineSources:
     engine (the profile cosine, by the knn_score script over the model's copy of the text vector),
     so no candidate costs a stored-field load; only the products shown are fetched (`products`)."""
 
-    def __init__(self, client: OpenSearch, recs_alias: str, products_alias: str, vector_field: str,
-                 meta: dict[str, Any]) -> None:
-        self.client, self.recs, self.products_alias, self.vector_field = client, recs_alias, products_alias, vector_field
+    def __init__(
+        self, client: OpenSearch, recs_alias: str, products_alias: str, vector_field: str, meta: dict[str, Any]
+    ) -> None:
+        self.client, self.recs, self.products_alias, self.vector_field = (
+            client,
+            recs_alias,
+            products_alias,
+            vector_field,
+        )
         self.meta = meta
         self.factors: dict[str, np.ndarray] = {}
         self.counts: dict[str, float] = {}
         self.cosines: dict[str, float] = {}
         self.asked: set[str] = set()  # candidates already looked up in the model
 
-    def seeds(self, recent: Sequence[str], profile: np.ndarray | None, params: FusionParams,
-              exclude: set[str]) -> tuple[Rows, list[str]]:
+    def seeds(
+        self, recent: Sequence[str], profile: np.ndarray | None, params: FusionParams, exclude: set[str]
+    ) -> tuple[Rows, list[str]]:
         searches: dict[str, tuple[str, dict[str, Any]]] = {}
         if recent:
             body = Q.doc_values_only(Q.ids_search(list(recent)), [*MODEL_FIELDS, "neighbours_b64"])
             searches["recent"] = (self.recs, body)
         if profile is not None and params.profile_pool:
-            knn = {"size": params.profile_pool, "query": Q.knn_query(profile.tolist(), params.profile_pool,
-                                                                     self.vector_field, _not(exclude))}
+            knn = {
+                "size": params.profile_pool,
+                "query": Q.knn_query(profile.tolist(), params.profile_pool, self.vector_field, _not(exclude)),
+            }
             searches["profile"] = (self.products_alias, Q.doc_values_only(knn, ["id"]))
         found = self._msearch(searches)
         rows: Rows = {}
@@ -133,12 +146,20 @@ class EngineSources:
             self.cosines[pool[-1]] = Q.cosine_of(hit["_score"])
         return rows, pool
 
-    def expand(self, factor: np.ndarray | None, known: Sequence[str], profile: np.ndarray | None,
-               params: FusionParams, exclude: set[str]) -> list[str]:
+    def expand(
+        self,
+        factor: np.ndarray | None,
+        known: Sequence[str],
+        profile: np.ndarray | None,
+        params: FusionParams,
+        exclude: set[str],
+    ) -> list[str]:
         searches = self._descriptions(known, profile)
         if factor is not None and params.factor_pool:
-            knn = {"size": params.factor_pool, "query": Q.knn_query(factor.tolist(), params.factor_pool, "factor",
-                                                                    _not(exclude))}
+            knn = {
+                "size": params.factor_pool,
+                "query": Q.knn_query(factor.tolist(), params.factor_pool, "factor", _not(exclude)),
+            }
             searches["factor"] = (self.recs, Q.doc_values_only(_profile_scored(knn, profile), MODEL_FIELDS))
         found = self._msearch(searches)
         self._models(found.get("model", []), scored=profile is not None)

@@ -32,5 +32,13 @@ def check(settings: Settings) -> None:
 def test(settings: Settings, query: str, category: str | None, brand: str | None) -> None:
     """Which rules QUERY fires, and what each does."""
     fired = RuleSet(settings.api.rules_dir).firing(normalize_query(query), category, brand)
-    click.echo(json.dumps([{"id": r.id, "description": r.description, "then": r.then.model_dump(exclude_defaults=True)}
-                           for r in fired], indent=2, ensure_ascii=False))
+    click.echo(
+        json.dumps(
+            [
+                {"id": r.id, "description": r.description, "then": r.then.model_dump(exclude_defaults=True)}
+                for r in fired
+            ],
+            indent=2,
+            ensure_ascii=False,
+        )
+    )

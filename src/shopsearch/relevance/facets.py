@@ -6,7 +6,13 @@ from collections import Counter
 from typing import Any
 
 PRICE_BUCKETS: list[tuple[float | None, float | None]] = [
-    (None, 25), (25, 50), (50, 100), (100, 250), (250, 500), (500, None)]  # fmt: skip
+    (None, 25),
+    (25, 50),
+    (50, 100),
+    (100, 250),
+    (250, 500),
+    (500, None),
+]
 
 
 def aggregations() -> dict[str, Any]:
@@ -38,5 +44,8 @@ def from_aggregations(aggs: dict[str, Any], extra: list[dict[str, Any]] = ()) ->
 
 def _price_bucket(price: float) -> int:
     """Index of the range holding price (ranges include `from`, exclude `to`, as OpenSearch does)."""
-    return next(i for i, (low, high) in enumerate(PRICE_BUCKETS)
-                if (low is None or price >= low) and (high is None or price < high))
+    return next(
+        i
+        for i, (low, high) in enumerate(PRICE_BUCKETS)
+        if (low is None or price >= low) and (high is None or price < high)
+    )

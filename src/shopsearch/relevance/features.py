@@ -14,33 +14,33 @@ from shopsearch.relevance import text
 from shopsearch.relevance.scoring import cosine, minmax
 
 FEATURES = (
-    "bm25",            # raw BM25 of the profile's fields (0: not a BM25 candidate)
-    "bm25_norm",       # min-max over the candidates
-    "bm25_rank",       # 1-based; NaN: not in the BM25 list
-    "cosine",          # query vector . item vector
+    "bm25",  # raw BM25 of the profile's fields (0: not a BM25 candidate)
+    "bm25_norm",  # min-max over the candidates
+    "bm25_rank",  # 1-based; NaN: not in the BM25 list
+    "cosine",  # query vector . item vector
     "cosine_norm",
     "knn_rank",
-    "coverage",        # share of the query's content terms in the title, brand and category
+    "coverage",  # share of the query's content terms in the title, brand and category
     "title_coverage",  # the same in the title alone
     "fuzzy_coverage",  # the same forgiving typos and split words
-    "rare_coverage",   # title coverage, each query word weighted by how few candidates' titles hold it
-    "common_term",     # the largest share of candidates whose titles hold a query word this title holds
-    "token_set",       # rapidfuzz token_set_ratio(query, title)
-    "partial",         # rapidfuzz partial_ratio(query, title)
-    "phrase",          # the query's terms side by side in the title
-    "first_term",      # the first content term is in the title
-    "last_term",       # the last content term (often the product type: "hole *saw*") is in the title
-    "brand_named",     # the query names the product's brand (its brand field, or the title's first word)
-    "type_named",      # the query names the title's last word (often the product type: "... Angle")
-    "first_match",     # where in the title the first query term appears (0 first word, 1 last; NaN none)
-    "measures",        # share of the query's number-unit pairs ("3/4 in") found in the title
-    "numbers",         # share of the query's numbers found in the title
+    "rare_coverage",  # title coverage, each query word weighted by how few candidates' titles hold it
+    "common_term",  # the largest share of candidates whose titles hold a query word this title holds
+    "token_set",  # rapidfuzz token_set_ratio(query, title)
+    "partial",  # rapidfuzz partial_ratio(query, title)
+    "phrase",  # the query's terms side by side in the title
+    "first_term",  # the first content term is in the title
+    "last_term",  # the last content term (often the product type: "hole *saw*") is in the title
+    "brand_named",  # the query names the product's brand (its brand field, or the title's first word)
+    "type_named",  # the query names the title's last word (often the product type: "... Angle")
+    "first_match",  # where in the title the first query term appears (0 first word, 1 last; NaN none)
+    "measures",  # share of the query's number-unit pairs ("3/4 in") found in the title
+    "numbers",  # share of the query's numbers found in the title
     "query_terms",
     "title_terms",
-    "personal",        # the user's profile vector . item vector
+    "personal",  # the user's profile vector . item vector
     "sales",
     "price",
-)  # fmt: skip
+)
 
 
 def extract(candidates: Candidates, context: Context) -> np.ndarray:
@@ -82,26 +82,44 @@ def _text_features(query: str, sources: list[dict]) -> dict[str, np.ndarray]:
     for source, title, have in zip(sources, titles, held):
         brand = text.terms(str(source.get("brand") or "")) or title[:1]
         where = [i for i, t in enumerate(title) if t in content_set]
-        rows.append((
-            text.coverage(content, text.product_terms(source)),
-            text.coverage(content, title),
-            text.fuzzy_coverage(content, title),
-            sum(rarity[t] for t in content if t in have) / total,
-            max((share[t] for t in content_set & have), default=0.0),
-            *text.similarity(query, source.get("title") or ""),
-            float(text.contains_phrase(content, title)),
-            float(bool(words) and words[0] in have),
-            float(bool(words) and words[-1] in have),
-            float(bool(brand) and set(brand) <= asked_set),
-            float(bool(title) and title[-1] in asked_set),
-            where[0] / max(len(title) - 1, 1) if where else np.nan,
-            len(sizes & text.measures(title)) / len(sizes) if sizes else np.nan,
-            sum(t in have for t in numbers) / len(numbers) if numbers else np.nan,
-            float(len(content)),
-            float(len(title)),
-        ))  # fmt: skip
-    names = ("coverage", "title_coverage", "fuzzy_coverage", "rare_coverage", "common_term", "token_set", "partial",
-             "phrase", "first_term", "last_term", "brand_named", "type_named", "first_match", "measures", "numbers",
-             "query_terms", "title_terms")
+        rows.append(
+            (
+                text.coverage(content, text.product_terms(source)),
+                text.coverage(content, title),
+                text.fuzzy_coverage(content, title),
+                sum(rarity[t] for t in content if t in have) / total,
+                max((share[t] for t in content_set & have), default=0.0),
+                *text.similarity(query, source.get("title") or ""),
+                float(text.contains_phrase(content, title)),
+                float(bool(words) and words[0] in have),
+                float(bool(words) and words[-1] in have),
+                float(bool(brand) and set(brand) <= asked_set),
+                float(bool(title) and title[-1] in asked_set),
+                where[0] / max(len(title) - 1, 1) if where else np.nan,
+                len(sizes & text.measures(title)) / len(sizes) if sizes else np.nan,
+                sum(t in have for t in numbers) / len(numbers) if numbers else np.nan,
+                float(len(content)),
+                float(len(title)),
+            )
+        )
+    names = (
+        "coverage",
+        "title_coverage",
+        "fuzzy_coverage",
+        "rare_coverage",
+        "common_term",
+        "token_set",
+        "partial",
+        "phrase",
+        "first_term",
+        "last_term",
+        "brand_named",
+        "type_named",
+        "first_match",
+        "measures",
+        "numbers",
+        "query_terms",
+        "title_terms",
+    )
     matrix = np.array(rows, dtype=np.float64).reshape(len(sources), len(names))
     return {name: matrix[:, i] for i, name in enumerate(names)}

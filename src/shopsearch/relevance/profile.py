@@ -31,7 +31,8 @@ class Behaviour(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     weights: dict[Literal["view", "click", "cart", "purchase"], float] = Field(
-        default_factory=lambda: {"view": 1.0, "click": 2.0, "cart": 4.0, "purchase": 8.0})
+        default_factory=lambda: {"view": 1.0, "click": 2.0, "cart": 4.0, "purchase": 8.0}
+    )
     half_life_days: float = Field(default=30.0, gt=0)
 
     @property

@@ -15,13 +15,18 @@ SORTS = {
     "newest": [{"created_at": {"order": "desc", "missing": "_last"}}, {"id": "asc"}],
     "rating": [{"rating": {"order": "desc", "missing": "_last"}}, {"id": "asc"}],
 }
-RESULT_FIELDS = ["id", "title", "brand", "category", "category_levels", "price", "sales", "stock", "in_stock",
-                 "rating"]
+RESULT_FIELDS = ["id", "title", "brand", "category", "category_levels", "price", "sales", "stock", "in_stock", "rating"]
 TEXT_MATCH = "text"  # the named clause that tells a k-NN hit it is also a BM25 match
 
 
-def filters(*, category: str | None = None, brand: str | None = None, price_min: float | None = None,
-            price_max: float | None = None, in_stock: bool | None = None) -> list[dict[str, Any]]:
+def filters(
+    *,
+    category: str | None = None,
+    brand: str | None = None,
+    price_min: float | None = None,
+    price_max: float | None = None,
+    in_stock: bool | None = None,
+) -> list[dict[str, Any]]:
     """Non-scoring filter clauses; a category matches itself and everything below it."""
     clauses: list[dict[str, Any]] = []
     if category:
@@ -48,13 +53,22 @@ def text_query(q: str, profile: RelevanceProfile) -> dict[str, Any]:
     exact = {"multi_match": {"query": q, "fields": fields, "type": "best_fields"}}
     if not profile.spec.fuzzy:
         return exact
-    typo = {"multi_match": {"query": q, "fields": fields, "type": "best_fields", "fuzziness": "AUTO",
-                            "prefix_length": 1, "boost": profile.spec.fuzzy}}
+    typo = {
+        "multi_match": {
+            "query": q,
+            "fields": fields,
+            "type": "best_fields",
+            "fuzziness": "AUTO",
+            "prefix_length": 1,
+            "boost": profile.spec.fuzzy,
+        }
+    }
     return {"bool": {"should": [exact, typo]}}
 
 
-def knn_query(vector: list[float], k: int, field: str, clauses: list[dict[str, Any]],
-              ef_search: int | None = None) -> dict[str, Any]:
+def knn_query(
+    vector: list[float], k: int, field: str, clauses: list[dict[str, Any]], ef_search: int | None = None
+) -> dict[str, Any]:
     """Approximate k-NN with the filters applied inside the search (lucene efficient filtering)."""
     knn: dict[str, Any] = {"vector": vector, "k": k}
     if ef_search:
@@ -79,8 +93,11 @@ def cosine_scored(body: dict[str, Any], vector: list[float] | None, vector_field
     (the k-NN `knn_score` script; see `cosine_of`); no vector leaves the body as it is."""
     if vector is None:
         return body
-    script = {"source": "knn_score", "lang": "knn",
-              "params": {"field": vector_field, "query_value": vector, "space_type": "cosinesimil"}}
+    script = {
+        "source": "knn_score",
+        "lang": "knn",
+        "params": {"field": vector_field, "query_value": vector, "space_type": "cosinesimil"},
+    }
     return {**body, "query": {"script_score": {"query": body["query"], "script": script}}}
 
 
@@ -97,18 +114,29 @@ def _candidate_fields(profile: RelevanceProfile, vector_copy_field: str) -> list
 
 def bm25_search(q: str, profile: RelevanceProfile, clauses: list[dict[str, Any]], vector_copy_field: str) -> dict:
     """The BM25 candidates, with the total and facets of every BM25 match."""
-    return {"size": profile.spec.candidates.bm25, "track_total_hits": True, "aggs": aggregations(),
-            "_source": _candidate_fields(profile, vector_copy_field),
-            "query": {"bool": {"must": [text_query(q, profile)], "filter": clauses}}}
+    return {
+        "size": profile.spec.candidates.bm25,
+        "track_total_hits": True,
+        "aggs": aggregations(),
+        "_source": _candidate_fields(profile, vector_copy_field),
+        "query": {"bool": {"must": [text_query(q, profile)], "filter": clauses}},
+    }
 
 
-def knn_search(vector: list[float], q: str, profile: RelevanceProfile, clauses: list[dict[str, Any]],
-               vector_field: str, vector_copy_field: str) -> dict:
+def knn_search(
+    vector: list[float],
+    q: str,
+    profile: RelevanceProfile,
+    clauses: list[dict[str, Any]],
+    vector_field: str,
+    vector_copy_field: str,
+) -> dict:
     """The k-NN candidates. A zero-boost named text clause marks those that are BM25 matches too
     (scores unchanged), so the searcher can count the rest into the facets without another query."""
     k = profile.spec.candidates.knn
-    query: dict[str, Any] = {"bool": {"must": [knn_query(vector, k, vector_field, clauses,
-                                                         profile.spec.candidates.ef_search)]}}
+    query: dict[str, Any] = {
+        "bool": {"must": [knn_query(vector, k, vector_field, clauses, profile.spec.candidates.ef_search)]}
+    }
     if q:
         query["bool"]["should"] = [{"bool": {"should": [text_query(q, profile)], "_name": TEXT_MATCH, "boost": 0}}]
     return {"size": k, "_source": _candidate_fields(profile, vector_copy_field), "query": query}
@@ -116,33 +144,49 @@ def knn_search(vector: list[float], q: str, profile: RelevanceProfile, clauses: 
 
 def beyond_search(q: str, profile: RelevanceProfile, clauses: list[dict[str, Any]], start: int, size: int) -> dict:
     """BM25 matches in BM25 order from `start` (the clauses keep the re-ranked candidates out)."""
-    return {"from": start, "size": size, "_source": [*RESULT_FIELDS, GROUP_FIELD], "track_total_hits": False,
-            "query": {"bool": {"must": [text_query(q, profile)], "filter": clauses}}}
+    return {
+        "from": start,
+        "size": size,
+        "_source": [*RESULT_FIELDS, GROUP_FIELD],
+        "track_total_hits": False,
+        "query": {"bool": {"must": [text_query(q, profile)], "filter": clauses}},
+    }
 
 
 def did_you_mean(q: str) -> dict[str, Any]:
     """OpenSearch's phrase suggester over the titles and brands: the query with its words corrected, if any."""
     generator = {"field": "suggest", "suggest_mode": "always"}
-    return {"size": 0, "suggest": {"text": q, "fix": {"phrase": {"field": "suggest", "size": 1, "max_errors": 2,
-                                                                  "direct_generator": [generator]}}}}
+    return {
+        "size": 0,
+        "suggest": {
+            "text": q,
+            "fix": {"phrase": {"field": "suggest", "size": 1, "max_errors": 2, "direct_generator": [generator]}},
+        },
+    }
 
 
 def pinned_search(ids: list[str], q: str, profile: RelevanceProfile, clauses: list[dict[str, Any]]) -> dict:
     """Products pinned by a rule, if they pass the filters; the named text clause marks those matching the query."""
-    query = {"bool": {"filter": [{"ids": {"values": ids}}, *clauses],
-                      "should": [{"bool": {"should": [text_query(q, profile)], "_name": TEXT_MATCH, "boost": 0}}]}}
+    query = {
+        "bool": {
+            "filter": [{"ids": {"values": ids}}, *clauses],
+            "should": [{"bool": {"should": [text_query(q, profile)], "_name": TEXT_MATCH, "boost": 0}}],
+        }
+    }
     return {"size": len(ids), "_source": RESULT_FIELDS, "query": query}
 
 
-def match_query(q: str, vector: list[float] | None, profile: RelevanceProfile, clauses: list[dict[str, Any]],
-                vector_field: str) -> dict[str, Any]:
+def match_query(
+    q: str, vector: list[float] | None, profile: RelevanceProfile, clauses: list[dict[str, Any]], vector_field: str
+) -> dict[str, Any]:
     """Everything a search matches: BM25 hits or the query's k nearest; all products when there is no query."""
     should: list[dict[str, Any]] = []
     if q and profile.spec.candidates.bm25:
         should.append(text_query(q, profile))
     if vector is not None and profile.spec.candidates.knn:
-        should.append(knn_query(vector, profile.spec.candidates.knn, vector_field, clauses,
-                                profile.spec.candidates.ef_search))
+        should.append(
+            knn_query(vector, profile.spec.candidates.knn, vector_field, clauses, profile.spec.candidates.ef_search)
+        )
     if not should:
         return {"bool": {"filter": clauses}} if clauses else {"match_all": {}}
     return {"bool": {"should": should, "minimum_should_match": 1, "filter": clauses}}
@@ -150,15 +194,28 @@ def match_query(q: str, vector: list[float] | None, profile: RelevanceProfile, c
 
 def sorted_search(match: dict[str, Any], sort: str, start: int, size: int) -> dict[str, Any]:
     """A page of the match set in a field order (price, sales, newest, rating)."""
-    return {"from": start, "size": size, "sort": SORTS[sort], "_source": RESULT_FIELDS, "track_total_hits": True,
-            "query": match, "aggs": aggregations()}
+    return {
+        "from": start,
+        "size": size,
+        "sort": SORTS[sort],
+        "_source": RESULT_FIELDS,
+        "track_total_hits": True,
+        "query": match,
+        "aggs": aggregations(),
+    }
 
 
 def browse_search(match: dict[str, Any], script: dict[str, Any] | None, start: int, size: int) -> dict[str, Any]:
     """No query text: the match set ordered by the business score, computed inside OpenSearch."""
     query = {"script_score": {"query": match, "script": script}} if script else match
-    return {"from": start, "size": size, "_source": RESULT_FIELDS, "track_total_hits": True, "query": query,
-            "aggs": aggregations()}
+    return {
+        "from": start,
+        "size": size,
+        "_source": RESULT_FIELDS,
+        "track_total_hits": True,
+        "query": query,
+        "aggs": aggregations(),
+    }
 
 
 def suggest_search(prefix: str, size: int) -> dict[str, Any]:
@@ -167,10 +224,15 @@ def suggest_search(prefix: str, size: int) -> dict[str, Any]:
     as_you_type = {"multi_match": {"query": prefix, "type": "bool_prefix", "fields": fields, "fuzziness": "AUTO"}}
     # bool_prefix never fuzzes the word being typed; a fuzzy match catches "skilet" -> "skillet".
     typo = {"match": {"suggest": {"query": prefix, "fuzziness": "AUTO", "operator": "and"}}}
-    return {"size": size, "_source": ["title", "brand", "category"],
-            "query": {"bool": {"should": [as_you_type, typo], "minimum_should_match": 1}},
-            "aggs": {"brand": {"terms": {"field": "brand", "size": 3}},
-                     "category": {"terms": {"field": "category", "size": 3}}}}
+    return {
+        "size": size,
+        "_source": ["title", "brand", "category"],
+        "query": {"bool": {"should": [as_you_type, typo], "minimum_should_match": 1}},
+        "aggs": {
+            "brand": {"terms": {"field": "brand", "size": 3}},
+            "category": {"terms": {"field": "category", "size": 3}},
+        },
+    }
 
 
 def profile_lookup(user_id: str, vector_field: str) -> dict[str, Any]:

@@ -47,12 +47,14 @@ class Where(_Strict):
     def matches(self, doc_id: str, source: dict[str, Any]) -> bool:
         price = source.get("price")
         category = source.get("category") or ""
-        return ((not self.ids or doc_id in self.ids)
-                and (self.brand is None or source.get("brand") == self.brand)
-                and (self.category is None or category == self.category or category.startswith(self.category + " >"))
-                and (self.in_stock is None or source.get("in_stock") == self.in_stock)
-                and (self.price_min is None or (price is not None and price >= self.price_min))
-                and (self.price_max is None or (price is not None and price <= self.price_max)))  # fmt: skip
+        return (
+            (not self.ids or doc_id in self.ids)
+            and (self.brand is None or source.get("brand") == self.brand)
+            and (self.category is None or category == self.category or category.startswith(self.category + " >"))
+            and (self.in_stock is None or source.get("in_stock") == self.in_stock)
+            and (self.price_min is None or (price is not None and price >= self.price_min))
+            and (self.price_max is None or (price is not None and price <= self.price_max))
+        )
 
 
 class When(_Strict):
@@ -75,7 +77,8 @@ class When(_Strict):
     def matches(self, q: str, category: str | None, brand: str | None) -> bool:
         q = normalize_query(q)
         said = (not self.exact or q in self.exact) and (
-            not self.contains or any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", q) for p in self.contains))
+            not self.contains or any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", q) for p in self.contains)
+        )
         return said and self.category in (None, category) and self.brand in (None, brand)
 
 
@@ -166,8 +169,9 @@ def boosts(fired: list[Rule], ids: list[str], sources: list[dict[str, Any]]) -> 
     return parts
 
 
-def bury(fired: list[Rule], order: list[int], ids: list[str], sources: list[dict[str, Any]]
-         ) -> tuple[list[int], dict[int, str]]:
+def bury(
+    fired: list[Rule], order: list[int], ids: list[str], sources: list[dict[str, Any]]
+) -> tuple[list[int], dict[int, str]]:
     """The order with buried candidates moved behind all others (each group keeps its order), and why."""
     why = {i: rule.id for rule in fired for where in rule.then.bury for i in order if where.matches(ids[i], sources[i])}
     return [i for i in order if i not in why] + [i for i in order if i in why], why

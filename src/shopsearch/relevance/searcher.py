@@ -70,7 +70,9 @@ class SearchRequest(BaseModel):
     def _few_terms(cls, value: str) -> str:
         terms = len(set(_TERM.findall(value.lower())))
         if terms > MAX_QUERY_TERMS:
-            raise ValueError(f"at most {MAX_QUERY_TERMS} distinct words (a CJK character or emoji counts as one), got {terms}")
+            raise ValueError(
+                f"at most {MAX_QUERY_TERMS} distinct words (a CJK character or emoji counts as one), got {terms}"
+            )
         return value
 
     @model_validator(mode="after")
@@ -82,17 +84,31 @@ class SearchRequest(BaseModel):
         return self
 
     def filter_clauses(self) -> list[dict[str, Any]]:
-        return Q.filters(category=self.category, brand=self.brand, price_min=self.price_min,
-                         price_max=self.price_max, in_stock=self.in_stock)
+        return Q.filters(
+            category=self.category,
+            brand=self.brand,
+            price_min=self.price_min,
+            price_max=self.price_max,
+            in_stock=self.in_stock,
+        )
 
 
 class Searcher:
     """Runs searches for one products alias with one encoder and a set of relevance profiles."""
 
-    def __init__(self, client: OpenSearch, encoder: TextEncoder, profiles: ProfileSet, alias: str,
-                 mapping: IndexMapping, users_index: str, query_cache_size: int = 4096, check_every: float = 30.0,
-                 load_model: Callable[[dict[str, Any]], TextEncoder] | None = None,
-                 rule_set: rules.RuleSet | None = None) -> None:
+    def __init__(
+        self,
+        client: OpenSearch,
+        encoder: TextEncoder,
+        profiles: ProfileSet,
+        alias: str,
+        mapping: IndexMapping,
+        users_index: str,
+        query_cache_size: int = 4096,
+        check_every: float = 30.0,
+        load_model: Callable[[dict[str, Any]], TextEncoder] | None = None,
+        rule_set: rules.RuleSet | None = None,
+    ) -> None:
         if not mapping.vector_copy_field:
             raise ConfigError(f"{mapping.path}: the searcher needs a vector_copy_field to read item vectors")
         self.client, self.encoder, self.profiles = client, encoder, profiles
@@ -122,8 +138,11 @@ class Searcher:
                 if self._mismatch is not None:  # refused a moment ago: say so again without loading anything
                     raise self._mismatch
                 return
-            others = {m: meta for m, meta in serving_models(self.client, self.alias).items()
-                      if _weights(m) != _weights(self.encoder.model_id)}
+            others = {
+                m: meta
+                for m, meta in serving_models(self.client, self.alias).items()
+                if _weights(m) != _weights(self.encoder.model_id)
+            }
             self._space_checked_at, self._mismatch = now, None
             if others:
                 try:
@@ -142,8 +161,10 @@ class Searcher:
                 reason = f"loading it from {meta.get('model_path')} failed: {type(exc).__name__}: {exc}"
             else:
                 if encoder.dimension != self.encoder.dimension:  # shoppers' stored vectors have the old size
-                    reason = (f"it has {encoder.dimension} dimensions, not {self.encoder.dimension}: restart the API"
-                              " after `shopsearch profiles rebuild`")
+                    reason = (
+                        f"it has {encoder.dimension} dimensions, not {self.encoder.dimension}: restart the API"
+                        " after `shopsearch profiles rebuild`"
+                    )
                 elif _weights(encoder.model_id) != _weights(model_id):
                     reason = f"{meta.get('model_path')} now holds {encoder.model_id}"
                 else:
@@ -154,7 +175,8 @@ class Searcher:
         raise VectorSpaceMismatch(
             f"the index behind {self.alias!r} holds vectors of {', '.join(sorted(served))} but queries are encoded"
             f" with {self.encoder.model_id} ({reason}): set model.path (SHOPSEARCH_MODEL_PATH) to that model, or"
-            " reindex with this one")
+            " reindex with this one"
+        )
 
     def search(self, request: SearchRequest, correct: bool = True) -> dict[str, Any]:
         """One search; when nothing matches but the titles suggest a spelling ("cieling"), the search for
@@ -162,7 +184,12 @@ class Searcher:
         result = self._search(request)
         if correct and not result["total"] and result.get("suggestion") and "redirect" not in result:
             corrected = self.search(request.model_copy(update={"q": result["suggestion"]}), correct=False)
-            return {**corrected, "query": request.q, "suggestion": result["suggestion"], "corrected_to": result["suggestion"]}
+            return {
+                **corrected,
+                "query": request.q,
+                "suggestion": result["suggestion"],
+                "corrected_to": result["suggestion"],
+            }
         return result
 
     def _search(self, request: SearchRequest) -> dict[str, Any]:
@@ -179,8 +206,14 @@ class Searcher:
             result["model"] = self.encoder.model_id if vector is not None else None
         return result
 
-    def _ordered(self, request: SearchRequest, profile: RelevanceProfile, q: str, vector: np.ndarray | None,
-                 fired: list[rules.Rule]) -> dict[str, Any]:
+    def _ordered(
+        self,
+        request: SearchRequest,
+        profile: RelevanceProfile,
+        q: str,
+        vector: np.ndarray | None,
+        fired: list[rules.Rule],
+    ) -> dict[str, Any]:
         clauses = request.filter_clauses() + Q.hide(rules.hidden(fired))
         if q and request.sort == "relevance":
             return self._blended(request, profile, q, vector, clauses, fired)
@@ -197,13 +230,14 @@ class Searcher:
         """Autocomplete: matching products, and the brands and categories they fall in."""
         result = self.client.search(index=self.alias, body=Q.suggest_search(prefix, size))
         aggs = result.get("aggregations", {})
-        return {"query": prefix,
-                "products": [{"id": h["_id"], **h["_source"]} for h in result["hits"]["hits"]],
-                "brands": [b["key"] for b in aggs.get("brand", {}).get("buckets", [])],
-                "categories": [b["key"] for b in aggs.get("category", {}).get("buckets", [])]}
+        return {
+            "query": prefix,
+            "products": [{"id": h["_id"], **h["_source"]} for h in result["hits"]["hits"]],
+            "brands": [b["key"] for b in aggs.get("brand", {}).get("buckets", [])],
+            "categories": [b["key"] for b in aggs.get("category", {}).get("buckets", [])],
+        }
 
-    def candidates(self, request: SearchRequest, profile: RelevanceProfile | None = None
-                   ) -> tuple[Candidates, Context]:
+    def candidates(self, request: SearchRequest, profile: RelevanceProfile | None = None) -> tuple[Candidates, Context]:
         """The candidates of a relevance-ordered search and the context they are scored in (for learning);
         `profile` (default: the request's) may be one that is not on disk."""
         profile = profile or self.profiles.get(request.profile)
@@ -217,15 +251,25 @@ class Searcher:
         candidates, context = self.candidates(request)
         return candidates, signal_values(self.profiles.get(request.profile), candidates, context)
 
-    def _blended(self, request: SearchRequest, profile: RelevanceProfile, q: str, vector: np.ndarray | None,
-                 clauses: list[dict[str, Any]], fired: list[rules.Rule]) -> dict[str, Any]:
+    def _blended(
+        self,
+        request: SearchRequest,
+        profile: RelevanceProfile,
+        q: str,
+        vector: np.ndarray | None,
+        clauses: list[dict[str, Any]],
+        fired: list[rules.Rule],
+    ) -> dict[str, Any]:
         candidates, context, (total, facet_counts) = self._retrieve(request, profile, q, vector, clauses)
         scores, parts, order = _ranked(request, profile, candidates, context, fired)
         folded: dict[int, list[int]] = {}
         placed = rules.pins(fired, rules.hidden(fired))
         if request.collapse:  # a pinned variant stays a card of its own: the merchandiser chose it
-            order, folded = variants.collapse(order, [variants.group_of(s) for s in candidates.sources],
-                                              {i for i, doc_id in enumerate(candidates.ids) if doc_id in placed})
+            order, folded = variants.collapse(
+                order,
+                [variants.group_of(s) for s in candidates.sources],
+                {i for i, doc_id in enumerate(candidates.ids) if doc_id in placed},
+            )
         ranked, notes, outside, uncounted = self._merchandised(fired, placed, order, candidates, q, profile, clauses)
         start = (request.page - 1) * request.size
         page = ranked[start : start + request.size]
@@ -245,8 +289,9 @@ class Searcher:
             if i in folded:
                 hits[-1]["variants"] = [variants.card(candidates.ids[j], candidates.sources[j]) for j in folded[i]]
         total -= sum(len(members) for members in folded.values())  # a family counts once, like its card
-        result = _response(request, profile, total + uncounted, facet_counts, hits,
-                           personalized=context.user_vector is not None)
+        result = _response(
+            request, profile, total + uncounted, facet_counts, hits, personalized=context.user_vector is not None
+        )
         if profile.spec.candidates.bm25 and not candidates.bm25_rank.any() and not request.filter_clauses():
             # no product has the query's words (and no filter of the shopper's is why)
             result["suggestion"] = self._did_you_mean(q)
@@ -257,9 +302,16 @@ class Searcher:
         options = found.get("suggest", {}).get("fix", [{}])[0].get("options", [])
         return options[0]["text"] if options else None
 
-    def _merchandised(self, fired: list[rules.Rule], placed: dict[str, tuple[int, str]], order: list[int],
-                      candidates: Candidates, q: str, profile: RelevanceProfile, clauses: list[dict[str, Any]]
-                      ) -> tuple[list[str], dict[str, list[str]], dict[str, dict[str, Any]], int]:
+    def _merchandised(
+        self,
+        fired: list[rules.Rule],
+        placed: dict[str, tuple[int, str]],
+        order: list[int],
+        candidates: Candidates,
+        q: str,
+        profile: RelevanceProfile,
+        clauses: list[dict[str, Any]],
+    ) -> tuple[list[str], dict[str, list[str]], dict[str, dict[str, Any]], int]:
         """The blended order after the bury and pin rules (`placed`: rules.pins): the ids, what the rules did
         to each (for explain), the pinned products from outside the candidates, and how many the total lacks."""
         order, buried = rules.bury(fired, order, candidates.ids, candidates.sources)
@@ -269,35 +321,47 @@ class Searcher:
         notes.update({d: [f"pinned at {position + 1} by rule {rule_id}"] for d, (position, rule_id) in placed.items()})
         return rules.place([candidates.ids[i] for i in order], placed), notes, outside, uncounted
 
-    def _beyond(self, seen: list[str], q: str, profile: RelevanceProfile, clauses: list[dict[str, Any]],
-                skip: int, size: int) -> dict[str, dict[str, Any]]:
+    def _beyond(
+        self, seen: list[str], q: str, profile: RelevanceProfile, clauses: list[dict[str, Any]], skip: int, size: int
+    ) -> dict[str, dict[str, Any]]:
         """The BM25 matches after the re-ranked ones, in BM25 order, as a page past them needs: `total`
         counts every match, so every page up to it is full."""
         body = Q.beyond_search(q, profile, clauses + Q.hide(seen), skip, size)
         hits = self._msearch({"beyond": (self.alias, body)})["beyond"]["hits"]["hits"]
         return {h["_id"]: h["_source"] for h in hits}
 
-    def _pinned(self, ids: list[str], q: str, profile: RelevanceProfile, clauses: list[dict[str, Any]]
-                ) -> tuple[dict[str, dict[str, Any]], int]:
+    def _pinned(
+        self, ids: list[str], q: str, profile: RelevanceProfile, clauses: list[dict[str, Any]]
+    ) -> tuple[dict[str, dict[str, Any]], int]:
         """Pinned products that are not candidates, if they pass the filters; and how many the total lacks
         (those that do not match the query's text)."""
         if not ids:
             return {}, 0
         found = self._msearch({"pinned": (self.alias, Q.pinned_search(ids, q, profile, clauses))})["pinned"]
         hits = found["hits"]["hits"]
-        return ({h["_id"]: h["_source"] for h in hits},
-                sum(Q.TEXT_MATCH not in h.get("matched_queries", []) for h in hits))
+        return (
+            {h["_id"]: h["_source"] for h in hits},
+            sum(Q.TEXT_MATCH not in h.get("matched_queries", []) for h in hits),
+        )
 
-    def _retrieve(self, request: SearchRequest, profile: RelevanceProfile, q: str, vector: np.ndarray | None,
-                  clauses: list[dict[str, Any]]) -> tuple[Candidates, Context, tuple[int, dict[str, Any]]]:
+    def _retrieve(
+        self,
+        request: SearchRequest,
+        profile: RelevanceProfile,
+        q: str,
+        vector: np.ndarray | None,
+        clauses: list[dict[str, Any]],
+    ) -> tuple[Candidates, Context, tuple[int, dict[str, Any]]]:
         """One msearch: the candidates, the context to score them in, and the total and facets."""
         searches = {}
         if profile.spec.candidates.bm25:
             searches["bm25"] = (self.alias, Q.bm25_search(q, profile, clauses, self.copy_field))
         if vector is not None:
             text = q if profile.spec.candidates.bm25 else ""
-            searches["knn"] = (self.alias, Q.knn_search(_listed(vector), text, profile, clauses, self.vector_field,
-                                                        self.copy_field))
+            searches["knn"] = (
+                self.alias,
+                Q.knn_search(_listed(vector), text, profile, clauses, self.vector_field, self.copy_field),
+            )
         if request.user_id and profile.signal("personal"):
             searches["user"] = (self.users_index, Q.profile_lookup(request.user_id, "vector"))
         found = self._msearch(searches)
@@ -306,15 +370,24 @@ class Searcher:
             # no product has the query's words
             knn = _above_floor(knn, profile.spec.candidates.min_similarity)
         # Total and facets: every BM25 match (counted in the engine) plus the k-NN hits that are not one.
-        knn_only = [h["_source"] for h in knn.get("hits", {}).get("hits", [])
-                    if Q.TEXT_MATCH not in h.get("matched_queries", [])]
+        knn_only = [
+            h["_source"]
+            for h in knn.get("hits", {}).get("hits", [])
+            if Q.TEXT_MATCH not in h.get("matched_queries", [])
+        ]
         total = bm25.get("hits", {}).get("total", {}).get("value", 0) + len(knn_only)
         facet_counts = facets.from_aggregations(bm25.get("aggregations", {}), knn_only)
         context = Context(vector, _user_vector(found.get("user")), profile.spec.normalization, profile.spec.rrf_k, q)
         return self._candidates(bm25, knn), context, (total, facet_counts)
 
-    def _ranked_by_engine(self, request: SearchRequest, profile: RelevanceProfile, body: dict[str, Any],
-                          signal: str | None = None, weight: float = 0.0) -> dict[str, Any]:
+    def _ranked_by_engine(
+        self,
+        request: SearchRequest,
+        profile: RelevanceProfile,
+        body: dict[str, Any],
+        signal: str | None = None,
+        weight: float = 0.0,
+    ) -> dict[str, Any]:
         """Browse and field sorts: OpenSearch orders and pages; the score is the business term if any."""
         result = self._msearch({"page": (self.alias, body)})["page"]
         hits = []
@@ -345,8 +418,9 @@ class Searcher:
         rows: dict[str, dict[str, Any]] = {}
         for source, result in (("bm25", bm25), ("knn", knn)):
             for rank, hit in enumerate(result.get("hits", {}).get("hits", []), start=1):
-                row = rows.setdefault(hit["_id"], {"source": hit["_source"], "bm25": 0.0, "bm25_rank": 0,
-                                                   "knn_rank": 0})
+                row = rows.setdefault(
+                    hit["_id"], {"source": hit["_source"], "bm25": 0.0, "bm25_rank": 0, "knn_rank": 0}
+                )
                 row[f"{source}_rank"] = rank
                 if source == "bm25":
                     row["bm25"] = hit["_score"]
@@ -354,12 +428,13 @@ class Searcher:
         packed = [rows[i]["source"].pop(self.copy_field, None) for i in ids]
         vectors = np.array([unpack(p) if p else np.zeros(self.encoder.dimension) for p in packed], dtype=np.float64)
         return Candidates(
-            ids=ids, sources=[rows[i]["source"] for i in ids],
+            ids=ids,
+            sources=[rows[i]["source"] for i in ids],
             vectors=vectors.reshape(len(ids), self.encoder.dimension),
             bm25=np.array([rows[i]["bm25"] for i in ids]),
             bm25_rank=np.array([rows[i]["bm25_rank"] for i in ids]),
             knn_rank=np.array([rows[i]["knn_rank"] for i in ids]),
-        )  # fmt: skip
+        )
 
 
 def searcher_from(settings: Settings, client: OpenSearch | None = None, encoder: TextEncoder | None = None) -> Searcher:
@@ -374,10 +449,18 @@ def searcher_from(settings: Settings, client: OpenSearch | None = None, encoder:
         update = {"path": Path(meta["model_path"]), "runtime": meta.get("model_runtime", "torch")}
         return load_encoder(settings.model.model_copy(update=update))
 
-    return Searcher(client or create_client(settings.opensearch), encoder or encoder_from(settings),
-                    ProfileSet(settings.api.profiles_dir, settings.api.default_profile), settings.index.alias,
-                    load_mapping(settings.index.mapping), settings.api.users_index, settings.api.query_cache_size,
-                    settings.api.model_check_s, load_model, rules.RuleSet(settings.api.rules_dir))
+    return Searcher(
+        client or create_client(settings.opensearch),
+        encoder or encoder_from(settings),
+        ProfileSet(settings.api.profiles_dir, settings.api.default_profile),
+        settings.index.alias,
+        load_mapping(settings.index.mapping),
+        settings.api.users_index,
+        settings.api.query_cache_size,
+        settings.api.model_check_s,
+        load_model,
+        rules.RuleSet(settings.api.rules_dir),
+    )
 
 
 def _weights(model_id: str) -> str:
@@ -385,8 +468,9 @@ def _weights(model_id: str) -> str:
     return model_id.rpartition("@")[2]
 
 
-def _ranked(request: SearchRequest, profile: RelevanceProfile, candidates: Candidates, context: Context,
-            fired: list[rules.Rule]) -> tuple[np.ndarray, dict[str, np.ndarray], list[int]]:
+def _ranked(
+    request: SearchRequest, profile: RelevanceProfile, candidates: Candidates, context: Context, fired: list[rules.Rule]
+) -> tuple[np.ndarray, dict[str, np.ndarray], list[int]]:
     """The blended scores (with the rules' boosts), their parts, and the candidates' order by them."""
     scores, parts = blend(profile, candidates, context)
     if boosted := rules.boosts(fired, candidates.ids, candidates.sources):
@@ -447,11 +531,19 @@ def _reason(error: dict[str, Any]) -> str:
     return f"{error.get('type')}: {error.get('reason')}"
 
 
-def _hit(source: dict[str, Any], doc_id: str, score: float | None, explain: dict[str, float] | None,
-         rule_notes: list[str] | None = None) -> dict:
+def _hit(
+    source: dict[str, Any],
+    doc_id: str,
+    score: float | None,
+    explain: dict[str, float] | None,
+    rule_notes: list[str] | None = None,
+) -> dict:
     """A result as the API shows it; with explain, each signal's part and what query rules did to it."""
-    hit = {"id": doc_id, **{k: source.get(k) for k in ("title", "brand", "category", "price", "sales", "in_stock")},
-           "score": None if score is None else round(float(score), 6)}
+    hit = {
+        "id": doc_id,
+        **{k: source.get(k) for k in ("title", "brand", "category", "price", "sales", "in_stock")},
+        "score": None if score is None else round(float(score), 6),
+    }
     if explain is not None:
         hit["explain"] = {name: round(value, 6) for name, value in explain.items()}
         if rule_notes:
@@ -459,7 +551,21 @@ def _hit(source: dict[str, Any], doc_id: str, score: float | None, explain: dict
     return hit
 
 
-def _response(request: SearchRequest, profile: RelevanceProfile, total: int, facet_counts: dict[str, Any],
-              hits: list[dict], personalized: bool) -> dict[str, Any]:
-    return {"query": request.q, "profile": profile.name, "personalized": personalized, "total": total,
-            "page": request.page, "size": request.size, "hits": hits, "facets": facet_counts}
+def _response(
+    request: SearchRequest,
+    profile: RelevanceProfile,
+    total: int,
+    facet_counts: dict[str, Any],
+    hits: list[dict],
+    personalized: bool,
+) -> dict[str, Any]:
+    return {
+        "query": request.q,
+        "profile": profile.name,
+        "personalized": personalized,
+        "total": total,
+        "page": request.page,
+        "size": request.size,
+        "hits": hits,
+        "facets": facet_counts,
+    }

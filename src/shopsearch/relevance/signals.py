@@ -109,8 +109,11 @@ class BusinessSignal(Signal):
             "return v / Math.max(params.ws + params.wp, 1e-12);"
         )
         p = self.params
-        return {"source": source, "lang": "painless",
-                "params": {"ws": p.sales_weight, "wp": self._price_weight(), "cap": p.sales_cap, "scale": p.price_scale}}
+        return {
+            "source": source,
+            "lang": "painless",
+            "params": {"ws": p.sales_weight, "wp": self._price_weight(), "cap": p.sales_cap, "scale": p.price_scale},
+        }
 
 
 class RankerParams(SignalParams):
@@ -166,5 +169,11 @@ class RankerSignal(Signal):
         return {name: parts[:, i] for i, name in enumerate(features.FEATURES) if np.any(parts[:, i])}
 
 
-BUILTIN_SIGNALS: tuple[type[Signal], ...] = (TextSignal, SemanticSignal, CoverageSignal, PersonalSignal,
-                                             BusinessSignal, RankerSignal)
+BUILTIN_SIGNALS: tuple[type[Signal], ...] = (
+    TextSignal,
+    SemanticSignal,
+    CoverageSignal,
+    PersonalSignal,
+    BusinessSignal,
+    RankerSignal,
+)

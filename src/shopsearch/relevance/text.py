@@ -12,13 +12,53 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 _UNITS = {
-    "in": "in", "inch": "in", "inches": "in", '"': "in", "ft": "ft", "foot": "ft", "feet": "ft", "'": "ft",
-    "gal": "gal", "gallon": "gal", "gallons": "gal", "v": "v", "volt": "v", "volts": "v", "lb": "lb",
-    "lbs": "lb", "pound": "lb", "pounds": "lb", "oz": "oz", "ounce": "oz", "ounces": "oz", "qt": "qt",
-    "quart": "qt", "w": "w", "watt": "w", "watts": "w", "amp": "amp", "amps": "amp", "mm": "mm", "cm": "cm",
-    "btu": "btu", "psi": "psi", "gauge": "ga", "ga": "ga", "pk": "pack", "pack": "pack", "piece": "pc", "pc": "pc",
-    "sq": "sq", "cu": "cu", "yd": "yd", "yard": "yd", "ah": "ah", "hp": "hp", "cfm": "cfm", "gpm": "gpm",
-}  # fmt: skip
+    "in": "in",
+    "inch": "in",
+    "inches": "in",
+    '"': "in",
+    "ft": "ft",
+    "foot": "ft",
+    "feet": "ft",
+    "'": "ft",
+    "gal": "gal",
+    "gallon": "gal",
+    "gallons": "gal",
+    "v": "v",
+    "volt": "v",
+    "volts": "v",
+    "lb": "lb",
+    "lbs": "lb",
+    "pound": "lb",
+    "pounds": "lb",
+    "oz": "oz",
+    "ounce": "oz",
+    "ounces": "oz",
+    "qt": "qt",
+    "quart": "qt",
+    "w": "w",
+    "watt": "w",
+    "watts": "w",
+    "amp": "amp",
+    "amps": "amp",
+    "mm": "mm",
+    "cm": "cm",
+    "btu": "btu",
+    "psi": "psi",
+    "gauge": "ga",
+    "ga": "ga",
+    "pk": "pack",
+    "pack": "pack",
+    "piece": "pc",
+    "pc": "pc",
+    "sq": "sq",
+    "cu": "cu",
+    "yd": "yd",
+    "yard": "yd",
+    "ah": "ah",
+    "hp": "hp",
+    "cfm": "cfm",
+    "gpm": "gpm",
+}
 _UNIT_NAMES = frozenset(_UNITS.values())
 PRODUCT_FIELDS = ("title", "brand", "category")  # the words a shopper sees on a result
 STOPWORDS = frozenset("a an and the or for of in on to with by at from x".split())
@@ -86,8 +126,9 @@ def fuzzy_coverage(query_terms: tuple[str, ...], title_terms: tuple[str, ...], c
     choices = {*title_terms, *(a + b for a, b in zip(title_terms, title_terms[1:]))}
     found = 0
     for term in query_terms:
-        if term in choices or (len(term) > 3 and process.extractOne(term, choices, scorer=fuzz.ratio,
-                                                                    score_cutoff=cutoff)):
+        if term in choices or (
+            len(term) > 3 and process.extractOne(term, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+        ):
             found += 1
     return found / len(query_terms)
 

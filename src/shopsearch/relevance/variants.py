@@ -14,8 +14,9 @@ def group_of(source: dict[str, Any]) -> str | None:
     return str(group) if group is not None else None
 
 
-def collapse(order: list[int], groups: list[str | None], keep: set[int] | None = None
-             ) -> tuple[list[int], dict[int, list[int]]]:
+def collapse(
+    order: list[int], groups: list[str | None], keep: set[int] | None = None
+) -> tuple[list[int], dict[int, list[int]]]:
     """The order with one entry per group (its first member), and each leader's other members in order;
     the members in `keep` stay entries of their own."""
     leaders: dict[str, int] = {}

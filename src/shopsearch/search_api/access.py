@@ -26,13 +26,26 @@ PUBLIC = None
 PUBLIC_PREFIXES = ("openapi.", "swagger.")  # the API's own documentation pages
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 NEEDS: dict[str, Role | None] = {
-    "ops.health": PUBLIC, "ops.openapi": PUBLIC, "web.index": PUBLIC, "web.admin": PUBLIC, "web.static": PUBLIC, "static": PUBLIC,
-    "search.search": "search", "search.product": "search", "search.suggest": "search",
-    "recommend.similar": "search", "recommend.bought_together": "search", "recommend.for_you": "search",
+    "ops.health": PUBLIC,
+    "ops.openapi": PUBLIC,
+    "web.index": PUBLIC,
+    "web.admin": PUBLIC,
+    "web.static": PUBLIC,
+    "static": PUBLIC,
+    "search.search": "search",
+    "search.product": "search",
+    "search.suggest": "search",
+    "recommend.similar": "search",
+    "recommend.bought_together": "search",
+    "recommend.for_you": "search",
     "users.post_events": "search",  # every event must be the caller's own shopper's, or the role events
-    "users.list_users": "admin", "users.get_profile": "admin", "users.set_profile": "admin",
-    "users.forget_user": "admin", "ops.metrics": "admin", "ops.admin_analytics": "admin",
-}  # fmt: skip
+    "users.list_users": "admin",
+    "users.get_profile": "admin",
+    "users.set_profile": "admin",
+    "users.forget_user": "admin",
+    "ops.metrics": "admin",
+    "ops.admin_analytics": "admin",
+}
 SECURITY = [{"apiKey": []}, {"shopperToken": []}]
 RESPONSES = {401: Error, 403: Error}
 SCHEMES = {
@@ -57,8 +70,14 @@ class Caller:
 def blueprint(name: str, import_name: str, tag: str, url_prefix: str | None = None) -> APIBlueprint:
     """A blueprint of endpoints behind credentials: documented with the security schemes, the refusals and
     the errors every endpoint that takes input and reads the engine may answer."""
-    return APIBlueprint(name, import_name, url_prefix=url_prefix, abp_tags=[Tag(name=tag)], abp_security=SECURITY,
-                        abp_responses={**ERRORS, **RESPONSES})
+    return APIBlueprint(
+        name,
+        import_name,
+        url_prefix=url_prefix,
+        abp_tags=[Tag(name=tag)],
+        abp_security=SECURITY,
+        abp_responses={**ERRORS, **RESPONSES},
+    )
 
 
 def act_for(user_id: str | None) -> None:

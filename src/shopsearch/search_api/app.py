@@ -27,26 +27,55 @@ from shopsearch.users.ingest import EventIngest
 from shopsearch.users.store import UserProfileStore
 
 
-def create_app(settings: Settings | None = None, *, client: OpenSearch | None = None,
-               encoder: TextEncoder | None = None) -> OpenAPI:
+def create_app(
+    settings: Settings | None = None, *, client: OpenSearch | None = None, encoder: TextEncoder | None = None
+) -> OpenAPI:
     """Build the search API. Tests pass settings (and may share a loaded encoder) straight in."""
     settings = serving(settings or load_settings())
-    app = OpenAPI(__name__, info=Info(title="shopsearch", version=__version__), doc_prefix="/docs",
-                  security_schemes=access.SCHEMES, validation_error_status=400, validation_error_callback=bad_parameter)
+    app = OpenAPI(
+        __name__,
+        info=Info(title="shopsearch", version=__version__),
+        doc_prefix="/docs",
+        security_schemes=access.SCHEMES,
+        validation_error_status=400,
+        validation_error_callback=bad_parameter,
+    )
     app.json = BoundedJSON(app)
     app.config["MAX_CONTENT_LENGTH"] = settings.api.max_body_bytes
     writer = client or api_client(settings, retries=False)
     searcher = searcher_from(settings, client or api_client(settings), encoder)
     client = searcher.client
-    users_store = UserProfileStore(client, settings.api.users_index, settings.api.users_mapping,
-                                   settings.index.alias, searcher.copy_field, searcher.encoder.dimension)
+    users_store = UserProfileStore(
+        client,
+        settings.api.users_index,
+        settings.api.users_mapping,
+        settings.index.alias,
+        searcher.copy_field,
+        searcher.encoder.dimension,
+    )
     events = EventIngest(EventStore(writer, settings.api.events_stream, settings.api.events_template), users_store)
     recs = RecsStore(client, settings.api.recs_alias, settings.api.recs_mapping)
-    recommender = Recommender(client, settings.index.alias, searcher.vector_field, searcher.copy_field, users_store,
-                              settings.api.cf_index, recs)
+    recommender = Recommender(
+        client,
+        settings.index.alias,
+        searcher.vector_field,
+        searcher.copy_field,
+        users_store,
+        settings.api.cf_index,
+        recs,
+    )
     searches = SearchLog(writer, settings.api.searches_stream, settings.api.searches_template)
-    app.extensions[EXTENSION] = Services(settings, client, searcher, users_store, events, recommender, Metrics(),
-                                         searches, ExperimentStore(client, settings.api.experiments_index))
+    app.extensions[EXTENSION] = Services(
+        settings,
+        client,
+        searcher,
+        users_store,
+        events,
+        recommender,
+        Metrics(),
+        searches,
+        ExperimentStore(client, settings.api.experiments_index),
+    )
     for blueprint in (search.bp, users.bp, recommend.bp, ops.bp):
         app.register_api(blueprint)
     app.register_blueprint(web.bp)

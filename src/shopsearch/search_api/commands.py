@@ -24,18 +24,32 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
 
     host = host or settings.api.host
     if not settings.auth.enabled and not is_loopback(host):
-        raise ConfigError(f"refusing to serve on {host} without API keys: anyone who can reach it could read and "
-                          "change every shopper's data (add auth.keys, or bind to 127.0.0.1)")
+        raise ConfigError(
+            f"refusing to serve on {host} without API keys: anyone who can reach it could read and "
+            "change every shopper's data (add auth.keys, or bind to 127.0.0.1)"
+        )
     if settings.auth.demo_shoppers and not is_loopback(host):
-        raise ConfigError(f"refusing to serve on {host} with auth.demo_shoppers: the page would hand out every"
-                          " listed shopper's token")
+        raise ConfigError(
+            f"refusing to serve on {host} with auth.demo_shoppers: the page would hand out every listed shopper's token"
+        )
     bind = f"{host}:{port or settings.api.port}"
     # A search gives up at its budget (a 503); gunicorn kills only a worker stuck far beyond it, and no sooner
     # than two minutes, which an admin's forget (a delete-by-query over the events) may need.
     timeout = str(max(120, math.ceil(settings.api.search_timeout * 10)))
-    sys.argv = ["gunicorn", "--bind", bind, "--workers", str(workers or settings.api.workers),
-                "--threads", str(settings.api.threads),
-                "--timeout", timeout, "--access-logfile", "-", "shopsearch.search_api.app:create_app()"]
+    sys.argv = [
+        "gunicorn",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers or settings.api.workers),
+        "--threads",
+        str(settings.api.threads),
+        "--timeout",
+        timeout,
+        "--access-logfile",
+        "-",
+        "shopsearch.search_api.app:create_app()",
+    ]
     click.echo(f"serving the search API on http://{bind} (docs: /docs/, OpenAPI: /openapi.json)")
     run()
 

@@ -26,8 +26,13 @@ def bad_parameter(exc: ValidationError) -> Response:
     """flask-openapi3's validation hook: the first bad parameter by name, and every problem listed."""
     problems = [_problem(err) for err in exc.errors()]
     first = problems[0]
-    response = jsonify({"error": f"invalid parameter {first['parameter']!r}: {first['message']}",
-                        "parameter": first["parameter"], "problems": problems})
+    response = jsonify(
+        {
+            "error": f"invalid parameter {first['parameter']!r}: {first['message']}",
+            "parameter": first["parameter"],
+            "problems": problems,
+        }
+    )
     response.status_code = 400
     return response
 

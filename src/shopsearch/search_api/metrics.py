@@ -11,12 +11,22 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter("shopsearch_requests", "HTTP requests", ["endpoint", "status"], registry=self.registry)
-        self.latency = Histogram("shopsearch_request_seconds", "Request latency", ["endpoint"],
-                                 buckets=LATENCY_BUCKETS, registry=self.registry)
-        self.engine_errors = Counter("shopsearch_engine_errors", "OpenSearch unreachable, timing out or failing",
-                                     registry=self.registry)
-        self.refused = Counter("shopsearch_refused", "Requests refused for their credentials (401, 403)", ["status"],
-                               registry=self.registry)
+        self.latency = Histogram(
+            "shopsearch_request_seconds",
+            "Request latency",
+            ["endpoint"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.engine_errors = Counter(
+            "shopsearch_engine_errors", "OpenSearch unreachable, timing out or failing", registry=self.registry
+        )
+        self.refused = Counter(
+            "shopsearch_refused",
+            "Requests refused for their credentials (401, 403)",
+            ["status"],
+            registry=self.registry,
+        )
 
     def observe(self, endpoint: str, status: int, seconds: float) -> None:
         self.requests.labels(endpoint, str(status)).inc()

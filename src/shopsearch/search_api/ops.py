@@ -46,8 +46,14 @@ def health():
     return {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503
 
 
-@bp.get("/metrics", security=access.SECURITY, responses={**access.RESPONSES, 200: {
-    "description": "Prometheus exposition format", "content": {"text/plain": {"schema": {"type": "string"}}}}})
+@bp.get(
+    "/metrics",
+    security=access.SECURITY,
+    responses={
+        **access.RESPONSES,
+        200: {"description": "Prometheus exposition format", "content": {"text/plain": {"schema": {"type": "string"}}}},
+    },
+)
 def metrics():
     """Prometheus exposition format."""
     return Response(services().metrics.exposition(), mimetype="text/plain; version=0.0.4")
@@ -63,8 +69,7 @@ class AnalyticsQuery(BaseModel):
 def admin_analytics(query: AnalyticsQuery):
     """Search analytics of a window: top, zero-result and no-click queries, rates by position (admin)."""
     settings = services().settings.api
-    return analytics.report(services().client, settings.searches_stream, settings.events_stream, query.since,
-                            query.top)
+    return analytics.report(services().client, settings.searches_stream, settings.events_stream, query.since, query.top)
 
 
 @bp.get("/openapi.json")

@@ -30,7 +30,8 @@ class Hit(Listed):
     in_stock: bool | None = None
     score: float | None = Field(default=None, description="The blended score (None for field sorts).")
     explain: dict[str, float] | None = Field(
-        default=None, description="Each signal's weighted contribution; they add up to score.")
+        default=None, description="Each signal's weighted contribution; they add up to score."
+    )
     rules: list[str] | None = Field(default=None, description="With explain: what query rules did to this hit.")
     variants: list[Variant] | None = Field(default=None, description="The product family's other variants (group_id).")
     arm: str | None = Field(default=None, description="Under an experiment: the arm (a or b) that placed this hit.")
@@ -79,12 +80,18 @@ class SearchResponse(BaseModel):
     rules: list[str] | None = Field(default=None, description="The ids of the query rules that fired.")
     redirect: str | None = Field(default=None, description="Where a fired rule sends the shopper instead.")
     experiment: str | None = Field(default=None, description="The experiment this search was interleaved for.")
-    popular: list[str] | None = Field(default=None, description="Nothing found and no spelling to suggest: the"
-                                      " queries most searched lately that found something.")
-    suggestion: str | None = Field(default=None, description="When no product has the query's words: the query"
-                                   " with its words corrected, if the titles suggest one.")
-    corrected_to: str | None = Field(default=None, description="Nothing matched the query, so these hits are the"
-                                     " search for the suggested spelling.")
+    popular: list[str] | None = Field(
+        default=None,
+        description="Nothing found and no spelling to suggest: the queries most searched lately that found something.",
+    )
+    suggestion: str | None = Field(
+        default=None,
+        description="When no product has the query's words: the query"
+        " with its words corrected, if the titles suggest one.",
+    )
+    corrected_to: str | None = Field(
+        default=None, description="Nothing matched the query, so these hits are the search for the suggested spelling."
+    )
 
 
 class WeightedItem(BaseModel):
@@ -93,8 +100,9 @@ class WeightedItem(BaseModel):
 
 
 class ProfileBody(BaseModel):
-    items: list[DocId | WeightedItem] = Field(min_length=1, max_length=1000,
-                                            description="Product ids, optionally weighted.")
+    items: list[DocId | WeightedItem] = Field(
+        min_length=1, max_length=1000, description="Product ids, optionally weighted."
+    )
 
     def weights(self) -> dict[str, float]:
         out: dict[str, float] = {}

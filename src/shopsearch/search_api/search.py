@@ -33,12 +33,14 @@ def search(query: SearchRequest):
         access.require("admin", "rules=false")
     svc = services()
     if query.profile is not None and query.profile not in svc.searcher.profiles.names():
-        return error_response(400, f"unknown profile {query.profile!r}", parameter="profile",
-                              profiles=svc.searcher.profiles.names())
+        return error_response(
+            400, f"unknown profile {query.profile!r}", parameter="profile", profiles=svc.searcher.profiles.names()
+        )
     experiment = svc.experiments.running() if takes_part(query) else None
     if experiment and not {experiment.a, experiment.b} <= set(svc.searcher.profiles.names()):
-        log.warning("experiment %s: profile %s or %s is gone; searching without it", experiment.name, experiment.a,
-                    experiment.b)
+        log.warning(
+            "experiment %s: profile %s or %s is gone; searching without it", experiment.name, experiment.a, experiment.b
+        )
         experiment = None
     if experiment is None:
         result, teams = svc.searcher.search(query), None
@@ -47,8 +49,14 @@ def search(query: SearchRequest):
     if not result["total"] and not result.get("suggestion") and not result.get("redirect"):
         result["popular"] = svc.searches.popular()  # nothing found and no spelling to offer: what others found
     if query.q.strip():
-        svc.searches.record(query.user_id, query.q, (query.page - 1) * query.size + 1, result,
-                            experiment.name if experiment else None, teams)
+        svc.searches.record(
+            query.user_id,
+            query.q,
+            (query.page - 1) * query.size + 1,
+            result,
+            experiment.name if experiment else None,
+            teams,
+        )
     return result
 
 

@@ -16,8 +16,11 @@ bp = Blueprint("web", __name__, template_folder="templates", static_folder="stat
 @bp.get("/")
 def index():
     auth = services().settings.auth
-    return render_template("index.html", page_key=auth.page_key.get_secret_value() if auth.page_key else "",
-                           shoppers=json.dumps(demo_shoppers(auth)) if auth.demo_shoppers else "")
+    return render_template(
+        "index.html",
+        page_key=auth.page_key.get_secret_value() if auth.page_key else "",
+        shoppers=json.dumps(demo_shoppers(auth)) if auth.demo_shoppers else "",
+    )
 
 
 @bp.get("/admin")

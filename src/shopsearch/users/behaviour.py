@@ -28,12 +28,16 @@ def decay(seconds: float | np.ndarray, half_life_seconds: float) -> float | np.n
     return np.power(0.5, np.asarray(seconds, dtype=np.float64) / half_life_seconds)
 
 
-def accumulate(acc: np.ndarray | None, ref: datetime | None, touches: Sequence[Touch],
-               half_life_seconds: float) -> tuple[np.ndarray, datetime]:
+def accumulate(
+    acc: np.ndarray | None, ref: datetime | None, touches: Sequence[Touch], half_life_seconds: float
+) -> tuple[np.ndarray, datetime]:
     """Fold events into (S, t_ref); t_ref becomes the latest time seen."""
     new_ref = max([t.ts for t in touches] + ([ref] if ref else []))
-    total = np.zeros_like(touches[0].vector, dtype=np.float64) if acc is None else acc * decay(
-        (new_ref - ref).total_seconds(), half_life_seconds)
+    total = (
+        np.zeros_like(touches[0].vector, dtype=np.float64)
+        if acc is None
+        else acc * decay((new_ref - ref).total_seconds(), half_life_seconds)
+    )
     for touch in touches:
         total = total + touch.weight * decay((new_ref - touch.ts).total_seconds(), half_life_seconds) * touch.vector
     return total, new_ref

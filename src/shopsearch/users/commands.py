@@ -29,8 +29,7 @@ def ingest_service(settings: Settings) -> EventIngest:
         raise ReindexError(f"alias {alias!r} does not exist; run `shopsearch index build` first")
     dimension = next(iter(served.values()))["mappings"]["_meta"]["dimension"]
     copy_field = load_mapping(settings.index.mapping).vector_copy_field
-    users = UserProfileStore(client, settings.api.users_index, settings.api.users_mapping, alias, copy_field,
-                             dimension)
+    users = UserProfileStore(client, settings.api.users_index, settings.api.users_mapping, alias, copy_field, dimension)
     return EventIngest(EventStore(client, settings.api.events_stream, settings.api.events_template), users)
 
 
@@ -72,8 +71,10 @@ def prune_command(settings: Settings, days: int | None) -> None:
     """Delete events past the retention and recompute the profiles they were part of (run it daily)."""
     days = days or settings.events.retention_days
     report = ingest_service(settings).prune(days, behaviour_of(settings))
-    click.echo(f"events older than {days} days: {report['deleted_events']} deleted; profiles:"
-               f" {report['profiles_rebuilt']} recomputed, {report['profiles_deleted']} deleted (no events left)")
+    click.echo(
+        f"events older than {days} days: {report['deleted_events']} deleted; profiles:"
+        f" {report['profiles_rebuilt']} recomputed, {report['profiles_deleted']} deleted (no events left)"
+    )
 
 
 @click.group()

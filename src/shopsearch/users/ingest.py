@@ -41,8 +41,13 @@ class EventIngest:
             if event.product_id in vectors:
                 known.append((index, event))
             else:
-                rejected.append({"index": index, "field": "product_id",
-                                 "reason": f"product_id: unknown product {event.product_id!r}"})
+                rejected.append(
+                    {
+                        "index": index,
+                        "field": "product_id",
+                        "reason": f"product_id: unknown product {event.product_id!r}",
+                    }
+                )
         outcomes = self.store.append([event for _, event in known])
         stored, duplicates = [], []
         for (index, event), problem in zip(known, outcomes):
@@ -56,9 +61,13 @@ class EventIngest:
         # in; the profile remembers the event ids it holds, so nothing is folded twice.
         updated = self._update_profiles([event for _, event in stored + duplicates], vectors, behaviour)
         duplicates = [index for index, _ in duplicates]
-        return {"accepted": len(stored) + len(duplicates), "accepted_indices": sorted([i for i, _ in stored] + duplicates),
-                "duplicates": duplicates, "rejected": sorted(rejected, key=lambda r: r["index"]),
-                "profiles_updated": updated}
+        return {
+            "accepted": len(stored) + len(duplicates),
+            "accepted_indices": sorted([i for i, _ in stored] + duplicates),
+            "duplicates": duplicates,
+            "rejected": sorted(rejected, key=lambda r: r["index"]),
+            "profiles_updated": updated,
+        }
 
     def _update_profiles(self, events: list[Event], vectors: dict, behaviour: Behaviour) -> bool:
         """Stored events are safe; a profile that fails to update now is repaired by `profiles rebuild`. Events
@@ -75,8 +84,10 @@ class EventIngest:
     def rebuild_all(self, behaviour: Behaviour) -> int:
         """Recompute every user's profile from the stored events, REBUILD_CHUNK users at a time (memory and
         bulk requests stay bounded however many users there are)."""
-        return sum(self.users.rebuild(list(chunk), self.usable_events, behaviour)
-                   for chunk in batched(self.store.users(), REBUILD_CHUNK))
+        return sum(
+            self.users.rebuild(list(chunk), self.usable_events, behaviour)
+            for chunk in batched(self.store.users(), REBUILD_CHUNK)
+        )
 
     def prune(self, retention_days: int, behaviour: Behaviour) -> dict[str, int]:
         """Delete events older than the retention, then recompute the profiles of the users who had any from
@@ -89,8 +100,9 @@ class EventIngest:
             events, _ = self.usable_events(list(chunk))
             left = [user for user in chunk if events.get(user)]
             report["profiles_rebuilt"] += self.users.rebuild(left, self.usable_events, behaviour)
-            report["profiles_deleted"] += sum(self.users.delete(user, versions[user]) for user in chunk
-                                              if user not in left and user in versions)
+            report["profiles_deleted"] += sum(
+                self.users.delete(user, versions[user]) for user in chunk if user not in left and user in versions
+            )
         return report
 
     def usable_events(self, user_ids: list[str]) -> tuple[dict[str, list[Event]], dict[str, np.ndarray]]:
@@ -105,5 +117,9 @@ class EventIngest:
         profile_deleted = self.users.forget(user_id)
         deleted_events = self.store.delete(user_id)
         remaining = self.store.count(user_id) + (1 if self.users.get(user_id) else 0)
-        return {"user_id": user_id, "deleted_events": deleted_events, "profile_deleted": profile_deleted,
-                "verified_gone": remaining == 0}
+        return {
+            "user_id": user_id,
+            "deleted_events": deleted_events,
+            "profile_deleted": profile_deleted,
+            "verified_gone": remaining == 0,
+        }

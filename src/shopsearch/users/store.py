@@ -38,8 +38,15 @@ PROFILE_KEYS = {"vector", "ref_time", "event_counts"}  # a tombstone has none of
 class UserProfileStore:
     """Reads and writes the users index (created on first write from its mapping file)."""
 
-    def __init__(self, client: OpenSearch, index: str, mapping_file: Path, products_alias: str,
-                 item_vector_copy_field: str, dimension: int) -> None:
+    def __init__(
+        self,
+        client: OpenSearch,
+        index: str,
+        mapping_file: Path,
+        products_alias: str,
+        item_vector_copy_field: str,
+        dimension: int,
+    ) -> None:
         self.client, self.index, self.dimension = client, index, dimension
         self.products_alias, self.item_vector_field = products_alias, item_vector_copy_field
         self.mapping = load_mapping(mapping_file, required=("id",))
@@ -51,8 +58,9 @@ class UserProfileStore:
         if not unique:
             return {}
         docs = get_documents(self.client, self.products_alias, unique, _source=[self.item_vector_field])
-        return {d["_id"]: unpack(d["_source"][self.item_vector_field]).astype(np.float64)
-                for d in docs if d.get("found")}
+        return {
+            d["_id"]: unpack(d["_source"][self.item_vector_field]).astype(np.float64) for d in docs if d.get("found")
+        }
 
     def item_vectors(self, ids: Iterable[str]) -> dict[str, np.ndarray]:
         """The catalog vectors of these products; unknown ids raise UnknownItems."""
@@ -74,14 +82,16 @@ class UserProfileStore:
 
         def explicit(current: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
             doc = current[user_id]
-            return {user_id: {**doc, "vector": vector, "event_counts": {**doc.get("event_counts", {}),
-                                                                        "items": len(items)}}}
+            return {
+                user_id: {**doc, "vector": vector, "event_counts": {**doc.get("event_counts", {}), "items": len(items)}}
+            }
 
         self._update([user_id], explicit)
         return vector
 
-    def apply_events(self, events_by_user: dict[str, list[Event]], vectors: dict[str, np.ndarray],
-                     behaviour: Behaviour) -> dict[str, datetime]:
+    def apply_events(
+        self, events_by_user: dict[str, list[Event]], vectors: dict[str, np.ndarray], behaviour: Behaviour
+    ) -> dict[str, datetime]:
         """Fold new events into each user's profile. Events from before a user was forgotten (a batch that was
         in flight during DELETE /users/<id>) are left out; returns those users and when they were forgotten,
         so the caller deletes what the batch stored."""
@@ -101,15 +111,21 @@ class UserProfileStore:
         self._update(list(events_by_user), fold)
         return late
 
-    def rebuild(self, user_ids: list[str], events_of: Callable[[list[str]], tuple[dict[str, list[Event]], dict]],
-                behaviour: Behaviour) -> int:
+    def rebuild(
+        self,
+        user_ids: list[str],
+        events_of: Callable[[list[str]], tuple[dict[str, list[Event]], dict]],
+        behaviour: Behaviour,
+    ) -> int:
         """Recompute these users' profiles from all of their events. Each round reads the profiles' versions
         first and the events second, so an event stored meanwhile is either in the fold or makes the write
         conflict and the round repeat for that user: nothing applied concurrently is overwritten."""
+
         def from_events(current: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
             events, vectors = events_of(list(current))
-            return {u: _folded(_tombstone(current[u]), found, vectors, behaviour) for u, found in events.items()
-                    if found}
+            return {
+                u: _folded(_tombstone(current[u]), found, vectors, behaviour) for u, found in events.items() if found
+            }
 
         self._update(user_ids, from_events)
         return len(user_ids)
@@ -118,8 +134,12 @@ class UserProfileStore:
         """The first `count` user ids that have a profile, in id order (the demo page's shopper switcher)."""
         if not self.client.indices.exists(index=self.index):
             return []
-        body = {"size": count, "_source": False, "sort": [{"id": "asc"}],
-                "query": {"bool": {"must_not": [{"exists": {"field": FORGOTTEN}}]}}}
+        body = {
+            "size": count,
+            "_source": False,
+            "sort": [{"id": "asc"}],
+            "query": {"bool": {"must_not": [{"exists": {"field": FORGOTTEN}}]}},
+        }
         return [hit["_id"] for hit in self.client.search(index=self.index, body=body)["hits"]["hits"]]
 
     def get(self, user_id: str) -> dict[str, Any] | None:
@@ -143,8 +163,11 @@ class UserProfileStore:
         """Delete the profile (only if its version is still the one given, when one is: 409s are left alone)."""
         if not self.client.indices.exists(index=self.index):
             return False
-        version = {} if unless_changed_since is None else {"if_seq_no": unless_changed_since[0],
-                                                             "if_primary_term": unless_changed_since[1]}
+        version = (
+            {}
+            if unless_changed_since is None
+            else {"if_seq_no": unless_changed_since[0], "if_primary_term": unless_changed_since[1]}
+        )
         result = self.client.delete(index=self.index, id=user_id, ignore=[404, 409], refresh="true", **version)
         return result.get("result") == "deleted"
 
@@ -164,8 +187,12 @@ class UserProfileStore:
             return {}
         return {d["_id"]: (d["_source"], (d["_seq_no"], d["_primary_term"])) for d in docs if d.get("found")}
 
-    def _update(self, user_ids: list[str], change: Callable[[dict[str, dict[str, Any]]], dict[str, dict[str, Any]]],
-                attempts: int = 20) -> None:
+    def _update(
+        self,
+        user_ids: list[str],
+        change: Callable[[dict[str, dict[str, Any]]], dict[str, dict[str, Any]]],
+        attempts: int = 20,
+    ) -> None:
         """Read-modify-write with optimistic concurrency, one read and one bulk write per round. `change` gets
         the pending users' current profiles ({} for a new user) and returns the new ones. A profile read is
         replaced only if unchanged since, a new one created only if still absent (concurrent first batches
@@ -208,8 +235,9 @@ class UserProfileStore:
             self.client.indices.create(index=self.index, body=body, ignore=400)  # 400: created meanwhile
 
 
-def _folded(doc: dict[str, Any], events: list[Event], vectors: dict[str, np.ndarray],
-            behaviour: Behaviour) -> dict[str, Any]:
+def _folded(
+    doc: dict[str, Any], events: list[Event], vectors: dict[str, np.ndarray], behaviour: Behaviour
+) -> dict[str, Any]:
     """The profile document after these events: sum, vector, counts and purchases updated. Events whose id the
     profile already holds are left out (a retried batch), and the ids of those folded in are remembered."""
     held = doc.get("folded") or []
@@ -223,12 +251,20 @@ def _folded(doc: dict[str, Any], events: list[Event], vectors: dict[str, np.ndar
     acc, ref = accumulate(acc, ref, touches, behaviour.half_life_seconds)
     counts = Counter(doc.get("event_counts") or {})
     counts.update(e.type for e in events)
-    bought = list(dict.fromkeys([*(doc.get("purchased") or []), *(e.product_id for e in events
-                                                                   if e.type == "purchase")]))
+    bought = list(
+        dict.fromkeys([*(doc.get("purchased") or []), *(e.product_id for e in events if e.type == "purchase")])
+    )
     vector = direction(acc)
-    return {"acc": pack(acc), "ref_time": ref.isoformat(), "vector": vector, "event_counts": dict(counts),
-            "purchased": bought[-MAX_PURCHASED:], "recent": _recent(doc.get("recent") or [], events),
-            "folded": [*held, *(e.event_id for e in events if e.event_id)][-MAX_FOLDED:], **_tombstone(doc)}
+    return {
+        "acc": pack(acc),
+        "ref_time": ref.isoformat(),
+        "vector": vector,
+        "event_counts": dict(counts),
+        "purchased": bought[-MAX_PURCHASED:],
+        "recent": _recent(doc.get("recent") or [], events),
+        "folded": [*held, *(e.event_id for e in events if e.event_id)][-MAX_FOLDED:],
+        **_tombstone(doc),
+    }
 
 
 def _tombstone(doc: dict[str, Any]) -> dict[str, Any]:
