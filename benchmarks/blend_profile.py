@@ -24,14 +24,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queries", type=int, default=300)
     args = parser.parse_args()
+    from shopsearch import wiring
     from shopsearch.config import load_settings
     from shopsearch.lab.judgments import load_csv
-    from shopsearch.relevance import query as Q
-    from shopsearch.relevance.searcher import SearchRequest, blend, normalize_query, searcher_from
+    from shopsearch.queries import search as Q
+    from shopsearch.relevance.searcher import SearchRequest, blend, normalize_query
     from shopsearch.vector_codec import pack, unpack
 
     settings = load_settings(model={"threads": 1})  # as an API worker encodes (api.encoder_threads)
-    searcher = searcher_from(settings)
+    searcher = wiring.searcher(settings)
     queries = [normalize_query(q) for q in load_csv(DATA / "judgments.csv").queries.values()][: args.queries]
     bm25, default = searcher.profiles.get("bm25"), searcher.profiles.get("default")
     vectors = searcher.encoder.encode_queries(queries)

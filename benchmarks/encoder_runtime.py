@@ -46,12 +46,12 @@ def main() -> None:
         check=True,
     )
 
+    from shopsearch import wiring
     from shopsearch.client import create_client
     from shopsearch.config import load_settings
     from shopsearch.lab.evaluate import report, run_profile
     from shopsearch.lab.judgments import load_csv
     from shopsearch.lab.tune import split
-    from shopsearch.relevance.searcher import searcher_from
 
     judged = load_csv(DATA / "judgments.csv")
     held = split(judged, 0.2)[1]
@@ -78,7 +78,7 @@ def main() -> None:
         )
         rate = products / (time.perf_counter() - began)
         settings = load_settings(index={"alias": ALIAS}, model=model)
-        searcher = searcher_from(settings)
+        searcher = wiring.searcher(settings)
         runs = [run_profile(searcher, held, name) for name in ("default", "semantic")]
         scores = report(held, runs)["scores"]
         rows.append((label, rate, scores["default"]["ndcg@10"], scores["semantic"]["ndcg@10"]))

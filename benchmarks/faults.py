@@ -175,12 +175,12 @@ def profiles_vs_rebuild(ingest, behaviour, users: list[str]) -> float:  # noqa: 
 REBUILD = """
 import resource, time
 from shopsearch.config import load_settings
-from shopsearch.users.commands import behaviour_of, ingest_service
+from shopsearch import wiring
 settings = load_settings()
-ingest = ingest_service(settings)
+ingest = wiring.ingest(settings)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 began = time.perf_counter()
-ingest.rebuild_all(behaviour_of(settings))
+ingest.rebuild_all(wiring.behaviour(settings))
 print(time.perf_counter() - began, before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 
@@ -225,8 +225,8 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace, env: dict[str, str], data: Path, local) -> None:  # noqa: ANN001
+    from shopsearch import wiring
     from shopsearch.config import load_settings
-    from shopsearch.users.commands import behaviour_of, ingest_service
 
     shopsearch("index", "reindex", str(CATALOG), env=env)
     products = [json.loads(line)["id"] for line in CATALOG.read_text(encoding="utf-8").splitlines()]
@@ -251,7 +251,7 @@ def run(args: argparse.Namespace, env: dict[str, str], data: Path, local) -> Non
             print(f"{time.monotonic() - began:5.1f} s: {action}", flush=True)
         runner.join()
     settings = load_settings()
-    ingest, behaviour = ingest_service(settings), behaviour_of(settings)
+    ingest, behaviour = wiring.ingest(settings), wiring.behaviour(settings)
     ingest.store.client.cluster.health(wait_for_status="green", request_timeout=120)
     print(
         f"\nFaults: 3 nodes, {args.clients} clients, {args.seconds:.0f} s; node 3 killed at {args.seconds / 3:.0f} s,"

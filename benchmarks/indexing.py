@@ -15,12 +15,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from shopsearch import wiring
 from shopsearch.client import create_client
 from shopsearch.config import load_settings
 from shopsearch.indexer import lifecycle
 from shopsearch.indexer.catalog import read_catalog
 from shopsearch.indexer.product import parse_product
-from shopsearch.indexer.service import Indexer, encoder_from
+from shopsearch.indexer.service import Indexer
 from shopsearch.indexer.writer import product_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +47,7 @@ def main() -> None:
                 ),
             }
         )
-        encoder = encoder_from(settings)
+        encoder = wiring.encoder(settings)
         products = [parse_product(row.record) for row in read_catalog(args.catalog) if row.record]
         texts = [product_text(p, settings.index.text_fields, settings.index.text_separator) for p in products]
         print(

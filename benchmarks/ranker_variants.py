@@ -30,25 +30,25 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=4000, help="as the fine-tuning run used")
     args = parser.parse_args()
     os.environ.update({"SHOPSEARCH_INDEX_ALIAS": "homedepot", "SHOPSEARCH_API_PROFILES_DIR": str(args.profiles)})
+    from shopsearch import wiring
     from shopsearch.config import load_settings
     from shopsearch.lab import finetune, ltr, tune
     from shopsearch.lab.judgments import load_csv
     from shopsearch.lab.learn import collect, ranker_pool
     from shopsearch.relevance import features, text
     from shopsearch.relevance.scoring import minmax
-    from shopsearch.relevance.searcher import searcher_from
 
     judged = load_csv(DATA / "judgments.csv")
     train, _ = tune.split(judged, 0.2)
     fit, valid = tune.split(judged, 0.1, train, salt="valid")
-    base = searcher_from(load_settings())
+    base = wiring.searcher(load_settings())
     mined = finetune.mine(base, judged, fit, per_query=3)  # the fine-tuning run's examples, rebuilt
     ids, texts, base_vectors = finetune.catalog(load_settings(), base.client)
     examples = finetune.examples_from(mined, texts)
     random.Random(0).shuffle(examples)
     tuned_on = {e.query for e in examples[: args.examples]}
     unseen = [q for q in fit if judged.queries[q] not in tuned_on]
-    tuned = searcher_from(
+    tuned = wiring.searcher(
         load_settings(index={"alias": "homedepot-ft"}, model={"path": args.profiles / "homedepot-finetuned"})
     )
     _, rows = collect(tuned, judged, ranker_pool(tuned.profiles.get("default"), 0.5), fit + valid, signals=False)

@@ -41,15 +41,16 @@ def main() -> None:
     args = parser.parse_args()
     from tqdm import tqdm
 
+    from shopsearch import wiring
     from shopsearch.config import MAPPINGS_DIR, load_settings
     from shopsearch.lab.evaluate import report, run_profile
     from shopsearch.lab.judgments import load_csv
     from shopsearch.lab.tune import split
-    from shopsearch.relevance import query as Q
-    from shopsearch.relevance.searcher import normalize_query, searcher_from
+    from shopsearch.queries import search as Q
+    from shopsearch.relevance.searcher import normalize_query
 
     settings = load_settings(index={"alias": "homedepot"})
-    searcher = searcher_from(settings)
+    searcher = wiring.searcher(settings)
     profile = searcher.profiles.get("default")
     judged = load_csv(DATA / "judgments.csv")
     train, held = split(judged, 0.2)
@@ -101,7 +102,7 @@ def main() -> None:
         (profiles / "floored.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
         spec["candidates"].pop("min_similarity")
         (profiles / "unfloored.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
-        evaluated = searcher_from(
+        evaluated = wiring.searcher(
             settings.model_copy(update={"api": settings.api.model_copy(update={"profiles_dir": profiles})}),
             client=searcher.client,
             encoder=searcher.encoder,

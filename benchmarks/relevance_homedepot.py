@@ -31,6 +31,7 @@ import numpy as np
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "homedepot"
 REPO = Path(__file__).resolve().parents[1]
+MAPPINGS = REPO / "src" / "shopsearch" / "mappings"  # the packaged defaults (shopsearch.config.MAPPINGS_DIR)
 ALIAS = "homedepot"
 
 
@@ -73,20 +74,20 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=4000, help="graded fine-tuning examples at most")
     args = parser.parse_args()
     profiles = Path(tempfile.mkdtemp(prefix="shopsearch-hd-profiles-"))
-    shutil.copytree(REPO / "mappings" / "profiles", profiles, dirs_exist_ok=True)
+    shutil.copytree(MAPPINGS / "profiles", profiles, dirs_exist_ok=True)
     os.environ.update({"SHOPSEARCH_INDEX_ALIAS": ALIAS, "SHOPSEARCH_API_PROFILES_DIR": str(profiles)})
 
+    from shopsearch import wiring
     from shopsearch.config import load_settings
     from shopsearch.lab import finetune
     from shopsearch.lab.judgments import load_csv
     from shopsearch.lab.learn import learn
-    from shopsearch.relevance.searcher import searcher_from
 
     indexing = {"base": index_catalog(args.reuse, ALIAS)}
     judged = load_csv(DATA / "judgments.csv")
     if args.queries:
         judged = judged.only(list(judged.queries)[: args.queries])
-    searcher = searcher_from(load_settings())
+    searcher = wiring.searcher(load_settings())
     began = time.perf_counter()
     result = learn(searcher, judged, base="default", name="learned", note=" (Home Depot training queries)")
     rows = {name: (result, name, searcher) for name in result.profiles}
@@ -97,6 +98,7 @@ def main() -> None:
         print(
             finetune.run_judged(
                 load_settings(),
+                searcher,
                 judged,
                 out=model,
                 epochs=args.epochs,
@@ -105,7 +107,7 @@ def main() -> None:
             )
         )
         indexing["fine-tuned"] = index_catalog(False, f"{ALIAS}-ft", model)
-        tuned = searcher_from(load_settings(index={"alias": f"{ALIAS}-ft"}, model={"path": model}))
+        tuned = wiring.searcher(load_settings(index={"alias": f"{ALIAS}-ft"}, model={"path": model}))
         full = learn(tuned, judged, base="default", name="full", note=" (Home Depot, fine-tuned vectors)")
         rows.update({"fine-tuned": (full, "default", tuned), "full stack": (full, "full", tuned)})
     learning = time.perf_counter() - began

@@ -34,6 +34,7 @@ from _measure import exact_top10, recall_at_10
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "homedepot"
 REPO = Path(__file__).resolve().parents[1]
+MAPPINGS = REPO / "src" / "shopsearch" / "mappings"  # the packaged defaults (shopsearch.config.MAPPINGS_DIR)
 ALIAS = "scale"
 VARIANTS = (
     "Black",
@@ -145,7 +146,7 @@ def build(indexer, records: list[dict], products: int) -> str:  # noqa: ANN001
 def tuned_profiles(ef_search: int) -> Path:
     """The repository's profiles, plus `semantic-tuned` and `default-tuned` searching the graphs to `ef_search`."""
     directory = Path(tempfile.mkdtemp(prefix="shopsearch-scale-profiles-"))
-    shutil.copytree(REPO / "mappings" / "profiles", directory, dirs_exist_ok=True)
+    shutil.copytree(MAPPINGS / "profiles", directory, dirs_exist_ok=True)
     for name in ("semantic", "default"):
         spec = yaml.safe_load((directory / f"{name}.yaml").read_text(encoding="utf-8"))
         spec.setdefault("candidates", {})["ef_search"] = ef_search
@@ -163,12 +164,12 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="measure the index behind `scale`, do not build one")
     args = parser.parse_args()
     os.environ["SHOPSEARCH_API_PROFILES_DIR"] = str(tuned_profiles(args.ef_search))
+    from shopsearch import wiring
     from shopsearch.config import load_settings
     from shopsearch.indexer import lifecycle
     from shopsearch.indexer.service import Indexer
     from shopsearch.lab.judgments import load_csv
     from shopsearch.lab.tune import split
-    from shopsearch.relevance.searcher import searcher_from
 
     settings = load_settings(index={"alias": ALIAS})
     records = [json.loads(line) for line in (DATA / "catalog.jsonl").open(encoding="utf-8")]
@@ -199,7 +200,7 @@ def main() -> None:
             f"({len(query_vectors)} held-out queries, exact cosine over every product)",
             flush=True,
         )
-    searcher = searcher_from(settings, client=client, encoder=indexer.encoder)
+    searcher = wiring.searcher(settings, client=client, encoder=indexer.encoder)
     timed = held[-args.latency_queries :]
     print(f"{'search':27}{'p50 ms':>8}{'p99 ms':>8}")
     for label, profile in (

@@ -136,7 +136,7 @@ def main() -> None:
     client = create_client(load_settings().opensearch)
     with api_server(args.workers) as base:
         profile = {"items": [*items[:3], {"id": items[3], "weight": 2}]}
-        requests.put(f"{base}/users/bench-user/profile", json=profile, timeout=30).raise_for_status()
+        requests.put(f"{base}/users/bench-user/vector", json=profile, timeout=30).raise_for_status()
         for params in MODES.values():  # warm-up: JIT paths taken (and, by default, query vectors cached)
             run_level(base, params, 4, 60, queries, count() if not args.long_tail else ticket)
         print(f"{'long tail' if args.long_tail else 'cached queries'}: {len(queries)} distinct queries\n")

@@ -27,6 +27,7 @@ from _measure import engine_cpu_s, exact_top10, recall_at_10
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "homedepot"
 REPO = Path(__file__).resolve().parents[1]
+MAPPINGS = REPO / "src" / "shopsearch" / "mappings"  # the packaged defaults (shopsearch.config.MAPPINGS_DIR)
 ALIAS = "homedepot-w"
 SETTINGS = {  # label: (bulk threads, HNSW m, ef_construction)
     "1 bulk writer (before)": (1, 16, 128),
@@ -38,7 +39,7 @@ SETTINGS = {  # label: (bulk threads, HNSW m, ef_construction)
 
 
 def mapping_with(m: int, ef_construction: int, directory: Path) -> Path:
-    spec = json.loads((REPO / "mappings" / "products.json").read_text(encoding="utf-8"))
+    spec = json.loads((MAPPINGS / "products.json").read_text(encoding="utf-8"))
     spec["mappings"]["properties"]["embedding"]["method"]["parameters"] = {"m": m, "ef_construction": ef_construction}
     path = directory / f"products-m{m}-ef{ef_construction}.json"
     path.write_text(json.dumps(spec), encoding="utf-8")
@@ -80,9 +81,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queries", type=int, default=300, help="held-out queries for recall@10")
     args = parser.parse_args()
+    from shopsearch import wiring
     from shopsearch.client import create_client
     from shopsearch.config import load_settings
-    from shopsearch.indexer.service import encoder_from
     from shopsearch.lab.judgments import load_csv
     from shopsearch.lab.tune import split
 
@@ -90,9 +91,9 @@ def main() -> None:
     client = create_client(settings.opensearch)
     judged = load_csv(DATA / "judgments.csv")
     held = split(judged, 0.2)[1][: args.queries]
-    vectors = encoder_from(settings).encode_queries([judged.queries[q] for q in held])
+    vectors = wiring.encoder(settings).encode_queries([judged.queries[q] for q in held])
     work = Path(tempfile.mkdtemp(prefix="shopsearch-write-path-"))
-    warm = reindex(2, REPO / "mappings" / "products.json", client)
+    warm = reindex(2, MAPPINGS / "products.json", client)
     truth = exact_top10(client, ALIAS, vectors)  # the same products under every setting
     print(f"warm-up: {warm['accepted']} products, {warm['cached']} vectors from the cache, {warm['seconds']:.0f} s")
     print(

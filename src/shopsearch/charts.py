@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from types import ModuleType
 
 CJK_FONTS = ("WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans CJK JP")
 
 
-def pyplot():  # noqa: ANN201 (matplotlib.pyplot, imported here only: most commands draw nothing)
+def pyplot() -> ModuleType:
+    """matplotlib.pyplot, set up (imported here only: most commands draw nothing)."""
     import matplotlib
 
     matplotlib.use("Agg")

@@ -1,29 +1,56 @@
-"""The ``shopsearch`` command: one group per area, each defined next to the code it drives."""
+"""The ``shopsearch`` command: one group per area, each defined next to the code it drives.
+
+A command's module loads when that command runs (click's lazy subcommands), so `shopsearch engine
+start` never imports torch or ranx, and the command modules import what they use at the top.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
 
 import click
 from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
 
-from shopsearch.access.commands import keys_group, users_group
 from shopsearch.config import load_settings
-from shopsearch.encoder.commands import model_group
-from shopsearch.engine.commands import engine
 from shopsearch.errors import ShopsearchError
-from shopsearch.events.commands import analytics_command, events
-from shopsearch.experiments.commands import experiment_group
-from shopsearch.indexer.commands import index
-from shopsearch.lab.commands import eval_command, finetune_command, learn_command, tune_command
-from shopsearch.recommend.commands import cf_group, recs
-from shopsearch.relevance.commands import rules_group
-from shopsearch.search_api.commands import serve
-from shopsearch.users.commands import profiles  # also adds `events load|prune` to the events group
+
+# command name -> "module:object" of its click command or group
+COMMANDS = {
+    "engine": "shopsearch.engine.commands:engine",
+    "index": "shopsearch.indexer.commands:index",
+    "model": "shopsearch.encoder.commands:model_group",
+    "serve": "shopsearch.search_api.commands:serve",
+    "keys": "shopsearch.access.commands:keys_group",
+    "users": "shopsearch.access.commands:users_group",
+    "events": "shopsearch.events.commands:events",
+    "analytics": "shopsearch.events.commands:analytics_command",
+    "shoppers": "shopsearch.users.commands:shoppers",
+    "profiles": "shopsearch.users.commands:profiles",  # the old name of `shoppers`, hidden
+    "cf": "shopsearch.recommend.commands:cf_group",
+    "recs": "shopsearch.recommend.commands:recs",
+    "eval": "shopsearch.lab.commands:eval_command",
+    "tune": "shopsearch.lab.commands:tune_command",
+    "learn": "shopsearch.lab.commands:learn_command",
+    "finetune": "shopsearch.lab.commands:finetune_command",
+    "rules": "shopsearch.relevance.commands:rules_group",
+    "experiment": "shopsearch.experiments.commands:experiment_group",
+}
 
 
 class _Group(click.Group):
-    """Turn expected errors into one clean line and exit code 1; anything else is a bug and keeps its traceback."""
+    """Commands load on first use (COMMANDS); expected errors become one clean line and exit code 1,
+    anything else is a bug and keeps its traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)  # click leaves the hidden ones out of --help
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, name = COMMANDS[cmd_name].split(":")
+        command: click.Command = getattr(importlib.import_module(module), name)
+        return command
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -55,25 +82,6 @@ def cli(ctx: click.Context, config_file: str | None, verbose: bool) -> None:
     ):  # else a line (and traceback) per request and retry; our code logs failures itself
         logging.getLogger(chatty).setLevel(logging.DEBUG if verbose else logging.ERROR)
     ctx.obj = load_settings(config_file)
-
-
-cli.add_command(engine)
-cli.add_command(index)
-cli.add_command(model_group)
-cli.add_command(serve)
-cli.add_command(keys_group)
-cli.add_command(users_group)
-cli.add_command(events)
-cli.add_command(profiles)
-cli.add_command(cf_group)
-cli.add_command(recs)
-cli.add_command(eval_command)
-cli.add_command(tune_command)
-cli.add_command(learn_command)
-cli.add_command(rules_group)
-cli.add_command(analytics_command)
-cli.add_command(experiment_group)
-cli.add_command(finetune_command)
 
 
 def main() -> None:

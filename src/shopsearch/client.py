@@ -72,7 +72,7 @@ def get_document(client: OpenSearch, index: str, doc_id: str, **params: Any) -> 
 def get_documents(client: OpenSearch, index: str, doc_ids: list[str], **params: Any) -> list[dict[str, Any]]:
     """mget's documents, in order, with `found` set; a missing index raises NotFoundError (mget reports it per
     document, which would otherwise read as "none of these exist")."""
-    docs = client.mget(index=index, body={"ids": doc_ids}, **params)["docs"]
+    docs: list[dict[str, Any]] = client.mget(index=index, body={"ids": doc_ids}, **params)["docs"]
     for doc in docs:
         if "error" in doc:
             error = doc["error"]

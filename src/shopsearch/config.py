@@ -2,13 +2,29 @@
 
 The file is named by ``--config`` or ``SHOPSEARCH_CONFIG``. Every error names the file (or the
 environment variable) and the key, e.g. ``shopsearch.yaml: opensearch.timeout: ...``.
+
+Mapping files (index mappings, synonyms, relevance profiles, query rules) ship inside the package,
+in ``shopsearch/mappings/`` (``MAPPINGS_DIR``). A setting that names one of them
+(``index.mapping``, ``index.synonyms``, ``api.profiles_dir``, ``api.rules_dir``,
+``api.users_mapping``, ``api.events_template``, ``api.searches_template``, ``api.recs_mapping``)
+resolves by this rule, when the settings are loaded:
+
+1. the path the user gave (file, environment or argument), as given;
+2. else ``./mappings/<name>`` in the current working directory, when that file or folder exists
+   (each entry on its own: a ``./mappings/`` holding only ``products.json`` overrides only the
+   index mapping; a ``./mappings/profiles/`` replaces the whole profiles folder);
+3. else the packaged default, ``MAPPINGS_DIR / <name>``.
+
+Machine-wide directories (``cache_root``, ``engine_data_dir``) come from the environment only,
+through ``MachineDirs``; no other module reads ``os.environ`` for a setting.
 """
 
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
@@ -24,16 +40,54 @@ from shopsearch.keys import Role, digest
 
 ENV_PREFIX = "SHOPSEARCH_"
 DEFAULT_URL = "http://127.0.0.1:9200"
-# The source checkout's mappings/ (the package runs from it); an installed copy names its own.
-MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "mappings"
+# The packaged default mapping files (package data: installed with shopsearch, editable or not).
+MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
+LOCAL_MAPPINGS = "mappings"  # a folder of this name in the working directory overrides, entry by entry
+
+
+def default_mapping(name: str) -> Path:
+    """``./mappings/<name>`` (absolute) when it exists in the working directory, else the packaged default."""
+    local = Path.cwd() / LOCAL_MAPPINGS / name
+    return local.resolve() if local.exists() else MAPPINGS_DIR / name
+
+
+def _mapping_field(name: str, description: str | None = None) -> Any:
+    """A settings field whose default is resolved by ``default_mapping`` each time settings are loaded."""
+    return Field(default_factory=partial(default_mapping, name), description=description)
+
+
+class MachineDirs(BaseSettings):
+    """Machine-wide directories, from the environment only (never the YAML file): they are shared by
+    every checkout and config on the machine (``./run`` reads the same variables), and needed where no
+    ``Settings`` is at hand (``engine.local.start``, the engine's jars). Read afresh on each call; an
+    empty variable counts as unset."""
+
+    model_config = SettingsConfigDict(env_ignore_empty=True, extra="ignore")
+
+    cache: Path | None = Field(default=None, validation_alias="SHOPSEARCH_CACHE")
+    engine_data: Path | None = Field(default=None, validation_alias="SHOPSEARCH_ENGINE_DATA")
+    xdg_cache_home: Path | None = Field(default=None, validation_alias="XDG_CACHE_HOME")
+    xdg_data_home: Path | None = Field(default=None, validation_alias="XDG_DATA_HOME")
 
 
 def cache_root() -> Path:
-    """Where downloads and caches live: outside any clone, shared by every checkout on the machine."""
-    if os.environ.get("SHOPSEARCH_CACHE"):
-        return Path(os.environ["SHOPSEARCH_CACHE"])
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "shopsearch"
+    """Where downloads and caches live: outside any clone, shared by every checkout on the machine.
+
+    ``$SHOPSEARCH_CACHE``, else ``$XDG_CACHE_HOME/shopsearch`` (``~/.cache/shopsearch``); ``./run``
+    uses the same rule for its environments."""
+    dirs = MachineDirs()
+    if dirs.cache is not None:
+        return dirs.cache
+    return (dirs.xdg_cache_home or Path.home() / ".cache") / "shopsearch"
+
+
+def engine_data_dir() -> Path:
+    """The local engine's node data: ``$SHOPSEARCH_ENGINE_DATA``, else ``$XDG_DATA_HOME/shopsearch/engine``
+    (``~/.local/share/shopsearch/engine``)."""
+    dirs = MachineDirs()
+    if dirs.engine_data is not None:
+        return dirs.engine_data
+    return (dirs.xdg_data_home or Path.home() / ".local" / "share") / "shopsearch" / "engine"
 
 
 class OpenSearchSettings(BaseModel):
@@ -116,8 +170,8 @@ class IndexSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     alias: str = Field(default="products", pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    mapping: Path = MAPPINGS_DIR / "products.json"
-    synonyms: Path = Field(default=MAPPINGS_DIR / "synonyms.txt", description="Search-time synonyms (Solr format).")
+    mapping: Path = _mapping_field("products.json")
+    synonyms: Path = _mapping_field("synonyms.txt", "Search-time synonyms (Solr format).")
     text_fields: list[str] = Field(default=["title", "brand", "category", "description"], min_length=1)
     text_separator: str = ". "
     keep: int = Field(default=3, ge=1, description="Older indices kept for rollback.")
@@ -145,26 +199,24 @@ class ApiSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    profiles_dir: Path = MAPPINGS_DIR / "profiles"
-    rules_dir: Path = Field(
-        default=MAPPINGS_DIR / "rules", description="Query rules (pin, hide, boost, bury, redirect)."
-    )
+    profiles_dir: Path = _mapping_field("profiles")
+    rules_dir: Path = _mapping_field("rules", "Query rules (pin, hide, boost, bury, redirect).")
     default_profile: str = "default"
     users_index: str = Field(default="user-profiles", pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    users_mapping: Path = MAPPINGS_DIR / "user_profiles.json"
+    users_mapping: Path = _mapping_field("user_profiles.json")
     query_cache_size: int = Field(default=4096, ge=0)
     events_stream: str = Field(default="shopsearch-events", pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    events_template: Path = MAPPINGS_DIR / "events.json"
+    events_template: Path = _mapping_field("events.json")
     searches_stream: str = Field(
         default="shopsearch-searches",
         pattern=r"^[a-z0-9][a-z0-9_-]*$",
         description="The search log (one line per search served), for analytics.",
     )
-    searches_template: Path = MAPPINGS_DIR / "searches.json"
+    searches_template: Path = _mapping_field("searches.json")
     experiments_index: str = Field(default="shopsearch-experiments", pattern=r"^[a-z0-9][a-z0-9_-]*$")
     cf_index: str = Field(default="shopsearch-bought-together", pattern=r"^[a-z0-9][a-z0-9_-]*$")
     recs_alias: str = Field(default="shopsearch-recs", pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    recs_mapping: Path = MAPPINGS_DIR / "recs.json"
+    recs_mapping: Path = _mapping_field("recs.json")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=2, ge=1)
@@ -293,7 +345,7 @@ def load_settings(config_file: str | os.PathLike[str] | None = None, **overrides
         if not path.is_file():
             raise ConfigError(f"config file {path} does not exist")
         config = {**Settings.model_config, "yaml_file": path}
-        settings_cls = type("FileSettings", (Settings,), {"model_config": config})
+        settings_cls = cast(type[Settings], type("FileSettings", (Settings,), {"model_config": config}))
     try:
         return settings_cls(**overrides)
     except ValidationError as exc:

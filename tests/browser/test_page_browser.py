@@ -39,8 +39,8 @@ def base_url(shop, minilm_encoder, admin_key) -> Iterator[str]:
     """The shop app behind keys, as the demo runs it (a search-only page key, shoppers with tokens), on a real
     HTTP server (a thread) on a free loopback port."""
     http = shop["http"]
-    assert http.put("/users/knife-fan/profile", json={"items": ["K0", "K2", "K4"]}).status_code == 200
-    assert http.put("/users/pan-fan/profile", json={"items": ["C0", "C1", "C2"]}).status_code == 200
+    assert http.put("/users/knife-fan/vector", json={"items": ["K0", "K2", "K4"]}).status_code == 200
+    assert http.put("/users/pan-fan/vector", json={"items": ["C0", "C1", "C2"]}).status_code == 200
     key = keys.new_key()
     auth = AuthSettings(
         keys=[

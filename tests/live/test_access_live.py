@@ -63,6 +63,8 @@ CALLS = [  # (method, path, body, the least role that may)
     ("GET", "/users", None, "admin"),
     ("PUT", "/users/u-any/profile", {"items": ["K0"]}, "admin"),
     ("GET", "/users/u-any/profile", None, "admin"),
+    ("PUT", "/users/u-any/vector", {"items": ["K0"]}, "admin"),
+    ("GET", "/users/u-any/vector", None, "admin"),
     ("GET", "/metrics", None, "admin"),
     ("DELETE", "/users/u-gone", None, "admin"),
     ("GET", "/search?q=knife&rules=false", None, "admin"),

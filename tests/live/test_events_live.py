@@ -17,7 +17,7 @@ from shopsearch.events.model import Event, parse_batch
 from shopsearch.events.simulator import simulate
 from shopsearch.indexer.service import Indexer
 from shopsearch.recommend import cf
-from shopsearch.recommend.evaluate import holdout_hit_rates
+from shopsearch.recommend.holdout import holdout_hit_rates
 from shopsearch.search_api.app import create_app
 
 pytestmark = pytest.mark.engine
@@ -118,10 +118,10 @@ def test_forgetting_a_user_removes_profile_and_events(shop) -> None:
             {"user_id": who, "type": "view", "product_id": "C1"},
         ],
     )
-    assert shop["http"].get(f"/users/{who}/profile").status_code == 200
+    assert shop["http"].get(f"/users/{who}/vector").status_code == 200
     result = shop["http"].delete(f"/users/{who}").get_json()
     assert result == {"user_id": who, "deleted_events": 2, "profile_deleted": True, "verified_gone": True}
-    assert shop["http"].get(f"/users/{who}/profile").status_code == 404
+    assert shop["http"].get(f"/users/{who}/vector").status_code == 404
     assert shop["app"].extensions["shopsearch"].events.store.count(who) == 0
 
 
@@ -225,7 +225,7 @@ def test_a_profile_put_during_live_events_loses_none_of_them(shop) -> None:
         lambda p=p: app.test_client().post("/events", json={"user_id": who, "type": "purchase", "product_id": p})
         for p in products
     ]
-    puts = [lambda: app.test_client().put(f"/users/{who}/profile", json={"items": ["C1", "C3"]}) for _ in range(4)]
+    puts = [lambda: app.test_client().put(f"/users/{who}/vector", json={"items": ["C1", "C3"]}) for _ in range(4)]
     assert {r.status_code for r in _concurrently(events + puts)} == {200}
     profile = app.extensions["shopsearch"].users.get(who)
     assert profile["event_counts"]["purchase"] == len(products) and profile["event_counts"]["items"] == 2
@@ -264,7 +264,7 @@ def test_forgetting_during_a_batch_in_flight_leaves_nothing(shop) -> None:
     in_flight = [event for _, event in valid]
     services.events.store.append(in_flight)  # stored before the forget...
     assert shop["http"].delete(f"/users/{who}").get_json()["verified_gone"]
-    services.events._update_profiles(
+    services.events._update_vectors(
         in_flight, services.users.known_vectors(["K1", "C0"]), behaviour
     )  # ...applied after
     assert services.users.get(who) is None and services.events.store.count(who) == 0

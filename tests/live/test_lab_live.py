@@ -47,7 +47,7 @@ def test_eval_and_tune_through_the_search_path(shop, tmp_path: Path) -> None:
 
 @pytest.mark.engine
 def test_finetune_command_path_on_the_shop(shop, tmp_path: Path) -> None:
-    from shopsearch.lab.finetune import run
+    from shopsearch.lab.finetune import load_pairs, run
 
     pairs = tmp_path / "pairs.csv"
     rows = [
@@ -65,7 +65,16 @@ def test_finetune_command_path_on_the_shop(shop, tmp_path: Path) -> None:
         ("chinese cleaver", "Z2"),
     ]
     pairs.write_text("query,product_id\n" + "".join(f"{q},{p}\n" for q, p in rows))
-    summary = run(shop["settings"], pairs, out=tmp_path / "model", batch_size=4)
+    searcher = shop["app"].extensions["shopsearch"].searcher
+    summary = run(
+        shop["settings"],
+        searcher.client,
+        searcher.encoder,
+        load_pairs(pairs),
+        str(pairs),
+        out=tmp_path / "model",
+        batch_size=4,
+    )
     assert "training pairs" in summary and "NDCG@10" in summary
     assert {"config.json", "tokenizer.json", "README.md", "loss.png"} <= {
         p.name for p in (tmp_path / "model").iterdir()
@@ -95,7 +104,14 @@ def test_finetune_on_judgments_mines_negatives_and_keeps_the_best_epoch(shop, tm
     [knife] = mine(searcher, judged, ["chef knife"], per_query=2, skip=3)
     assert knife.negatives[0] == "K2" and "K0" not in knife.negatives and len(knife.negatives) == 2
     summary = run_judged(
-        shop["settings"], judged, out=tmp_path / "model", epochs=2, batch_size=4, held_out=0.2, validation_queries=5
+        shop["settings"],
+        searcher,
+        judged,
+        out=tmp_path / "model",
+        epochs=2,
+        batch_size=4,
+        held_out=0.2,
+        validation_queries=5,
     )
     assert "graded examples" in summary and "kept epoch" in summary
     assert "NDCG@10" in (tmp_path / "model" / "README.md").read_text()

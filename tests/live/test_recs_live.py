@@ -14,9 +14,10 @@ from click.testing import CliRunner
 
 from shopsearch.config import load_settings
 from shopsearch.recommend.commands import recs
-from shopsearch.recommend.fusion import FusionParams
+from shopsearch.recommend.fusion import FusionParams, Shopper
 from shopsearch.recommend.store import EngineSources, RecsStore
 from shopsearch.search_api.app import create_app
+from shopsearch.search_api.schemas import Rail
 from shopsearch.vector_codec import unpack
 
 pytestmark = pytest.mark.engine
@@ -103,6 +104,11 @@ def test_for_you_follows_the_chain_with_its_reason(trained) -> None:
     assert all(i["title"] and i["reason"] for i in items)
 
 
+def test_the_fused_rail_is_the_rail_model(trained) -> None:
+    rail = trained["http"].get("/recommend/for-you", query_string={"user_id": "s0", "size": 5}).get_json()
+    assert rail["items"] and Rail.model_validate(rail).model_dump(exclude_unset=True) == rail
+
+
 def test_the_newest_purchase_steers_the_rail(trained) -> None:
     http = trained["http"]
     ts = datetime.now(UTC) - timedelta(hours=2)
@@ -130,7 +136,7 @@ def test_factor_knn_in_the_engine_matches_exact_inner_product(trained) -> None:
     query = factors["K0"]
     exact = sorted((k for k in factors if k != "K0" and factors[k].any()), key=lambda k: -float(factors[k] @ query))
     sources = EngineSources(client, settings.api.recs_alias, settings.index.alias, "embedding", meta)
-    pool = sources.expand(query, [], None, FusionParams(factor_pool=5, profile_pool=0), {"K0"})
+    pool = sources.expand(Shopper(query, None), [], FusionParams(factor_pool=5, profile_pool=0), {"K0"})
     score = {k: float(factors[k] @ query) for k in exact}
     assert set(pool) == set(exact[:5]) or score[pool[-1]] == pytest.approx(score[exact[4]], abs=1e-4)
     assert all(score[a] >= score[b] - 1e-4 for a, b in zip(pool, pool[1:]))  # ties in any order

@@ -61,9 +61,9 @@ def _knife_minus_pan(result: dict) -> int:
 def test_two_users_get_orders_that_follow_their_history(shop) -> None:
     http = shop["http"]
     assert (
-        http.put("/users/knife-fan/profile", json={"items": ["K0", "K2", {"id": "K4", "weight": 2}]}).status_code == 200
+        http.put("/users/knife-fan/vector", json={"items": ["K0", "K2", {"id": "K4", "weight": 2}]}).status_code == 200
     )
-    assert http.put("/users/pan-fan/profile", json={"items": ["C0", "C1", "C2"]}).status_code == 200
+    assert http.put("/users/pan-fan/vector", json={"items": ["C0", "C1", "C2"]}).status_code == 200
     knife_fan = search(http, q="kitchen", user_id="knife-fan", size=6, explain="true")
     pan_fan = search(http, q="kitchen", user_id="pan-fan", size=6)
     anonymous = search(http, q="kitchen", size=6)
@@ -81,7 +81,7 @@ def test_a_user_without_a_profile_drops_the_personal_term(shop) -> None:
 
 
 def test_unknown_product_in_a_profile_is_a_400(shop) -> None:
-    response = shop["http"].put("/users/u/profile", json={"items": ["K0", "NOPE"]})
+    response = shop["http"].put("/users/u/vector", json={"items": ["K0", "NOPE"]})
     assert response.status_code == 400 and response.get_json()["unknown"] == ["NOPE"]
 
 
@@ -148,6 +148,7 @@ def test_product_openapi_and_metrics(shop) -> None:
     assert http.get("/products/NOPE").status_code == 404
     paths = http.get("/openapi.json").get_json()["paths"]
     assert {"/search", "/products/{product_id}", "/users/{user_id}/profile", "/health", "/metrics"} <= set(paths)
+    assert paths["/users/{user_id}/profile"]["get"]["deprecated"] and "/users/{user_id}/vector" in paths
     assert any(p["name"] == "price_min" for p in paths["/search"]["get"]["parameters"])
     assert http.get("/health").get_json()["status"] == "ok"
     metrics = http.get("/metrics").get_data(as_text=True)

@@ -8,8 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from shopsearch import wiring
 from shopsearch.config import load_settings
-from shopsearch.relevance.searcher import SearchRequest, searcher_from
+from shopsearch.relevance.searcher import SearchRequest
+from shopsearch.search_api.schemas import SearchResponse
 
 pytestmark = pytest.mark.engine
 
@@ -46,7 +48,7 @@ def searcher(os_settings, client, minilm_encoder, tmp_path_factory) -> Iterator:
         },
     )
     Indexer(settings, client=client, encoder=minilm_encoder).reindex(catalog)
-    yield searcher_from(settings, client=client, encoder=minilm_encoder)
+    yield wiring.searcher(settings, client=client, encoder=minilm_encoder)
     client.indices.delete(index=f"{settings.index.alias}-*", ignore_unavailable=True)
 
 
@@ -60,6 +62,12 @@ def test_chef_knife_shows_one_card_per_family_with_its_variants(searcher) -> Non
     global_card = next(h for h in cards if h["id"].startswith("G1"))
     assert {"title", "price", "in_stock"} <= set(global_card["variants"][0])
     assert result["total"] == len(result["hits"])  # a family counts once
+
+
+def test_a_card_with_its_variants_is_the_hit_model(searcher) -> None:
+    result = searcher.search(SearchRequest(q="chef knife", size=10, explain=True))
+    assert any(h.get("variants") for h in result["hits"])
+    assert SearchResponse.model_validate(result).model_dump(by_alias=True, exclude_unset=True) == result
 
 
 def test_collapse_false_lists_every_variant(searcher) -> None:

@@ -52,10 +52,10 @@ def test_an_export_without_int8_says_how_to_make_one(tiny_bert_dir: Path, tmp_pa
 
 def test_an_onnx_process_never_imports_torch(exported: Path) -> None:
     code = (
-        "import sys\nfrom shopsearch.config import load_settings\nfrom shopsearch.indexer.service import encoder_from\n"
+        "import sys\nfrom shopsearch.config import load_settings\nfrom shopsearch import wiring\n"
         "from shopsearch.search_api.app import create_app\n"
         f"settings = load_settings(model={{'runtime': 'onnx', 'path': {str(exported)!r}}})\n"
-        "encoder_from(settings).encode_queries(['drill'])\n"
+        "wiring.encoder(settings).encode_queries(['drill'])\n"
         "assert 'torch' not in sys.modules, sorted(m for m in sys.modules if m.startswith('torch'))[:5]\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

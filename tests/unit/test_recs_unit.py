@@ -22,7 +22,7 @@ from shopsearch.recommend.factors import FactorParams
 from shopsearch.recommend.fusion import FEATURES, FusionParams, blend, fit_weights, fuse, reason
 from shopsearch.recommend.offline import MatrixSources, RecsModel
 from shopsearch.recommend.sequences import SequenceParams, directed_counts, position_weights, tables, top_per_row
-from shopsearch.users.behaviour import sequence
+from shopsearch.users.vectors import sequence
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 IDS = [f"P{i}" for i in range(12)]

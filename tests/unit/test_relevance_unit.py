@@ -13,7 +13,7 @@ from hypothesis.extra.numpy import arrays
 from shopsearch.config import MAPPINGS_DIR
 from shopsearch.errors import ConfigError
 from shopsearch.plugins.base import Candidates, Context
-from shopsearch.relevance import query as Q
+from shopsearch.queries import search as Q
 from shopsearch.relevance.profile import ProfileSet, RelevanceProfile, load_profile
 from shopsearch.relevance.scoring import cheaper_term, minmax, rrf, sales_term, weighted_unit_mean
 from shopsearch.relevance.searcher import SearchRequest, blend

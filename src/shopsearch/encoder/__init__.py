@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from shopsearch.encoder.base import TextEncoder
+from shopsearch.encoder.base import RuntimeOptions, TextEncoder
+from shopsearch.errors import EncoderError
 
 if TYPE_CHECKING:
     from shopsearch.config import ModelSettings
@@ -21,7 +22,7 @@ __all__ = ["Encoder", "OnnxEncoder", "TextEncoder", "load_encoder"]
 
 def load_encoder(model: ModelSettings) -> TextEncoder:
     """The encoder the model settings describe, in the runtime they name."""
-    common = {
+    options: RuntimeOptions = {
         "max_length": model.max_length,
         "batch_size": model.batch_size,
         "threads": model.threads,
@@ -31,10 +32,12 @@ def load_encoder(model: ModelSettings) -> TextEncoder:
     if model.runtime == "onnx":
         from shopsearch.encoder.onnx_runtime import OnnxEncoder
 
-        return OnnxEncoder(model.path, int8=model.quantize, **common)
+        if model.path is None:  # the settings refuse runtime onnx without an exported directory
+            raise EncoderError("runtime onnx: model.path must be a directory written by `shopsearch model export`")
+        return OnnxEncoder(model.path, int8=model.quantize, **options)
     from shopsearch.encoder.encoder import Encoder
 
-    return Encoder(model.path, device=model.device, quantize=model.quantize, **common)
+    return Encoder(model.path, device=model.device, quantize=model.quantize, **options)
 
 
 def __getattr__(name: str) -> Any:  # the runtimes load on first use only (torch is heavy)

@@ -5,10 +5,20 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypedDict
 
 import numpy as np
 from tqdm import tqdm
+
+
+class RuntimeOptions(TypedDict):
+    """What both runtimes take from `model:` besides the model itself."""
+
+    max_length: int
+    batch_size: int | None
+    threads: int | None
+    query_prefix: str
+    document_prefix: str
 
 
 class TextEncoder(Protocol):

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from shopsearch.config import Settings
+from shopsearch.encoder.export import agreement, export
 
 CHECK_TEXTS = (
     "cordless drill 20 v",
@@ -37,8 +38,6 @@ def model_group() -> None:
 @click.pass_obj
 def export_command(settings: Settings, out: Path, int8: bool, catalog: Path | None) -> None:
     """Export the configured model (model.path, or the packaged MiniLM) to ONNX, and check its vectors."""
-    from shopsearch.encoder.export import agreement, export
-
     if settings.model.runtime != "torch":
         raise click.UsageError("export reads a torch model directory: run it with model.runtime torch")
     meta = export(settings.model.path, out, int8)

@@ -36,4 +36,8 @@ def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
         # dependency of ours); they still work, so exactly these two notices are silenced, here only.
         warnings.filterwarnings("ignore", r"torch\.ao\.quantization is deprecated", DeprecationWarning)
         warnings.filterwarnings("ignore", r"torch\.quantize_per_tensor", UserWarning)
-        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        # torch leaves quantize_dynamic unannotated.
+        quantized: torch.nn.Module = torch.ao.quantization.quantize_dynamic(  # type: ignore[no-untyped-call]
+            model, {torch.nn.Linear}, dtype=torch.qint8
+        )
+        return quantized

@@ -21,7 +21,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from transformers import AutoModel, AutoTokenizer  # noqa: E402  (after the offline switches)
 from transformers.utils import logging as hf_logging  # noqa: E402
 
-hf_logging.disable_progress_bar()
+hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # transformers leaves it unannotated
 
 
 class Encoder(BatchEncoder):

@@ -72,4 +72,7 @@ class OnnxEncoder(BatchEncoder):
             "attention_mask": [e.attention_mask for e in encodings],
             "token_type_ids": [e.type_ids for e in encodings],
         }
-        return self.session.run(None, {name: np.asarray(feeds[name], dtype=np.int64) for name in self.inputs})[0]
+        vectors: np.ndarray = self.session.run(
+            None, {name: np.asarray(feeds[name], dtype=np.int64) for name in self.inputs}
+        )[0]
+        return vectors

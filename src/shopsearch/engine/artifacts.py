@@ -24,6 +24,7 @@ def _pom() -> Path:
 
 def java_binary() -> str:
     """The java to run: $JAVA_HOME/bin/java, else the one on PATH; must be Java 17 or newer."""
+    # JAVA_HOME is the JDK's own convention for finding java (as PATH is), not a shopsearch setting.
     home = os.environ.get("JAVA_HOME")
     java = str(Path(home) / "bin" / "java") if home else shutil.which("java")
     if not java or not Path(java).exists():

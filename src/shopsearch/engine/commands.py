@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
-from shopsearch.client import create_client
+from shopsearch import wiring
 from shopsearch.config import Settings
 from shopsearch.engine import local
 from shopsearch.engine.check import smoke_check
@@ -55,7 +56,7 @@ def stop(data_dir: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
 def status(data_dir: Path | None, as_json: bool) -> None:
     """Show the node processes, their memory and the cluster health. Exit 3 if not running."""
-    report = local.status(data_dir)
+    report: dict[str, Any] = local.status(data_dir)
     if as_json:
         click.echo(json.dumps(report, indent=2))
     elif not report["running"]:
@@ -76,7 +77,7 @@ def status(data_dir: Path | None, as_json: bool) -> None:
 @click.pass_obj
 def check(settings: Settings) -> None:
     """Check the configured cluster (local or yours): version, k-NN plugin, a lucene k-NN query."""
-    client = create_client(settings.opensearch)
+    client = wiring.client(settings)
     report = smoke_check(client)
     click.echo(" ".join(f"{key}={value}" for key, value in report.items()))
     if not (report["knn_plugin"] and report["knn_nearest_ok"]):

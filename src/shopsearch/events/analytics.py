@@ -15,6 +15,7 @@ from typing import Any
 from opensearchpy import OpenSearch
 
 from shopsearch.charts import pyplot
+from shopsearch.queries import events as queries
 
 WINDOW = r"^[1-9][0-9]{0,4}[smhdw]$"  # an OpenSearch date-math span: 30m, 24h, 7d, 4w
 QUERIES = 1000  # distinct queries read per window
@@ -29,34 +30,8 @@ TABLES = {  # the report's tables and the columns each prints
 
 def report(client: OpenSearch, searches: str, events: str, since: str = "7d", top: int = 20) -> dict[str, Any]:
     """The tables of one window (`since`: an OpenSearch time unit, e.g. 24h, 7d)."""
-    window = {"range": {"@timestamp": {"gte": f"now-{since}"}}}
-    logged = _search(
-        client,
-        searches,
-        window,
-        {
-            "queries": {
-                "terms": {"field": "query", "size": QUERIES},
-                "aggs": {"empty": {"filter": {"term": {"results": 0}}}},
-            },
-            "pages": {
-                "terms": {"field": "first", "size": 100},
-                "aggs": {"shown": {"terms": {"script": "doc['shown'].size()", "size": 101}}},
-            },
-        },
-    )
-    acted = _search(
-        client,
-        events,
-        {"bool": {"filter": [window, {"terms": {"type": ["click", "cart"]}}]}},
-        {
-            "queries": {"terms": {"field": "query", "size": QUERIES}, "aggs": {"type": {"terms": {"field": "type"}}}},
-            "positions": {
-                "terms": {"field": "position", "size": POSITIONS * 5},
-                "aggs": {"type": {"terms": {"field": "type"}}},
-            },
-        },
-    )
+    logged = _search(client, searches, queries.logged_searches(since, QUERIES))
+    acted = _search(client, events, queries.clicks_and_carts(since, QUERIES, POSITIONS * 5))
     searched = {b["key"]: (b["doc_count"], b["empty"]["doc_count"]) for b in _buckets(logged, "queries")}
     actions = {b["key"]: _by_type(b) for b in _buckets(acted, "queries")}
     rows = [_rates(q, n, actions.get(q, {})) for q, (n, _) in searched.items()]
@@ -124,15 +99,17 @@ def _by_type(bucket: dict[str, Any]) -> dict[str, int]:
     return {b["key"]: b["doc_count"] for b in bucket["type"]["buckets"]}
 
 
-def _search(client: OpenSearch, index: str, query: dict[str, Any], aggs: dict[str, Any]) -> dict[str, Any]:
+def _search(client: OpenSearch, index: str, body: dict[str, Any]) -> dict[str, Any]:
     if not client.indices.exists(index=index):
         return {}
     client.indices.refresh(index=index)
-    return client.search(index=index, body={"size": 0, "query": query, "aggs": aggs})["aggregations"]
+    aggregations: dict[str, Any] = client.search(index=index, body=body)["aggregations"]
+    return aggregations
 
 
 def _buckets(result: dict[str, Any], name: str) -> list[dict[str, Any]]:
-    return result.get(name, {}).get("buckets", [])
+    buckets: list[dict[str, Any]] = result.get(name, {}).get("buckets", [])
+    return buckets
 
 
 def charts(tables: dict[str, Any], out: Path) -> list[Path]:

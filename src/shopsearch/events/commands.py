@@ -1,5 +1,4 @@
-"""``shopsearch events simulate`` and ``shopsearch analytics`` (what reads or writes shoppers' profiles,
-`events load|prune` and `profiles rebuild`, lives with them in users/commands.py)."""
+"""``shopsearch events simulate|load|prune`` and ``shopsearch analytics``: shoppers' events and searches."""
 
 from __future__ import annotations
 
@@ -8,8 +7,9 @@ import re
 from pathlib import Path
 
 import click
+from tqdm import tqdm
 
-from shopsearch.client import create_client
+from shopsearch import wiring
 from shopsearch.config import Settings
 from shopsearch.events import analytics
 from shopsearch.events.simulator import simulate
@@ -18,7 +18,7 @@ from shopsearch.indexer.catalog import read_catalog
 
 @click.group()
 def events() -> None:
-    """Shopper events: simulate them, load them."""
+    """Shopper events: simulate them, load them, prune them."""
 
 
 @events.command("simulate")
@@ -37,6 +37,45 @@ def simulate_command(catalog: Path, users: int, seed: int, out: Path) -> None:
     click.echo(
         f"{len(sim.events)} events from {users} users -> {out} ({len(sim.pairs)} planted pairs);"
         f" {len(sim.searches)} searches -> {searches}"
+    )
+
+
+@events.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--batch", default=1000, show_default=True)
+@click.option("--if-empty", is_flag=True, help="Load only when no events are stored yet (for the demo).")
+@click.pass_obj
+def load_command(settings: Settings, path: Path, batch: int, if_empty: bool) -> None:
+    """Ingest an events JSONL file through the same path as POST /events (and the searches that
+    `events simulate` wrote beside it into the search log)."""
+    ingest, behaviour = wiring.ingest(settings), wiring.behaviour(settings)
+    searches = path.with_suffix(".searches.jsonl")
+    if searches.is_file():
+        log = wiring.search_log(settings, ingest.store.client)
+        if not (if_empty and log.total()):
+            lines = [json.loads(line) for line in searches.read_text(encoding="utf-8").splitlines()]
+            click.echo(f"searches: {sum(log.write(lines[i : i + batch]) for i in range(0, len(lines), batch))} logged")
+    if if_empty and ingest.store.total():
+        click.echo(f"events already stored in {ingest.store.stream}; not loading {path}")
+        return
+    lines = path.read_text(encoding="utf-8").splitlines()
+    accepted = rejected = 0
+    for start in tqdm(range(0, len(lines), batch), desc="loading events", unit="batch", disable=None):
+        result = ingest.ingest([json.loads(line) for line in lines[start : start + batch]], behaviour)
+        accepted, rejected = accepted + result["accepted"], rejected + len(result["rejected"])
+    click.echo(f"accepted {accepted}, rejected {rejected}")
+
+
+@events.command("prune")
+@click.option("--days", type=int, default=None, help="Keep this many days (default: events.retention_days).")
+@click.pass_obj
+def prune_command(settings: Settings, days: int | None) -> None:
+    """Delete events past the retention and recompute the shopper vectors they were part of (run it daily)."""
+    days = days or settings.events.retention_days
+    report = wiring.ingest(settings).prune(days, wiring.behaviour(settings))
+    click.echo(
+        f"events older than {days} days: {report['deleted_events']} deleted; shopper vectors:"
+        f" {report['profiles_rebuilt']} recomputed, {report['profiles_deleted']} deleted (no events left)"
     )
 
 
@@ -67,7 +106,7 @@ def _window(value: str) -> str:
 def analytics_command(settings: Settings, since: str, top: int, plot_dir: Path | None, as_json: bool) -> None:
     """What shoppers searched and did: top queries, zero-result queries, no-click queries, rates by position."""
     tables = analytics.report(
-        create_client(settings.opensearch), settings.api.searches_stream, settings.api.events_stream, since, top
+        wiring.client(settings), settings.api.searches_stream, settings.api.events_stream, since, top
     )
     if as_json:
         click.echo(json.dumps(tables, indent=2, ensure_ascii=False))

@@ -51,6 +51,13 @@ class Event(BaseModel):
     def stamped(self, now: datetime) -> Event:
         return self if self.ts else self.model_copy(update={"ts": now})
 
+    def when(self) -> datetime:
+        """When it happened, for an event that must have been stamped (parse_batch stamps every event it
+        accepts, and every stored event has its time): a missing ts here is a bug, not an old event."""
+        if self.ts is None:
+            raise ValueError(f"event of {self.user_id} on {self.product_id} has no ts: stamp it first (Event.stamped)")
+        return self.ts
+
     def document(self) -> dict[str, Any]:
         doc = self.model_dump(exclude_none=True, mode="json", exclude={"ts"})
         doc["@timestamp"] = self.ts.isoformat() if self.ts else None

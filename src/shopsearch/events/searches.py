@@ -20,6 +20,7 @@ from opensearchpy import OpenSearch
 from opensearchpy.exceptions import OpenSearchException
 
 from shopsearch.events.store import install_template, read_template
+from shopsearch.queries.events import popular_queries
 from shopsearch.relevance.text import normalize_query
 
 log = logging.getLogger(__name__)
@@ -110,15 +111,7 @@ class SearchLog:
             return queries
         if not self.client.indices.exists(index=self.stream):
             return []
-        body = {
-            "size": 0,
-            "query": {
-                "bool": {
-                    "filter": [{"range": {"@timestamp": {"gte": f"now-{since}"}}}, {"range": {"results": {"gt": 0}}}]
-                }
-            },
-            "aggs": {"queries": {"terms": {"field": "query", "size": size}}},
-        }
+        body = popular_queries(since, size)
         buckets = self.client.search(index=self.stream, body=body)["aggregations"]["queries"]["buckets"]
         self._popular = (time.monotonic(), [bucket["key"] for bucket in buckets])
         return self._popular[1]

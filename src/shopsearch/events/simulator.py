@@ -17,14 +17,15 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
+T = TypeVar("T")
 FUNNEL = {"click": 0.7, "cart": 0.35, "purchase": 0.6}  # P(next step | previous step), before position bias
 
 
 def examination(position: int) -> float:
     """P(a shopper looks at the result at this position): the bias the click log must correct."""
-    return position**-0.5
+    return float(position**-0.5)
 
 
 @dataclass
@@ -66,7 +67,7 @@ def simulate(
                 sim.searches += _searches(typos, user, start, query, [p for kind, p, _ in steps if kind == "view"])
             for offset, (kind, product_id, position) in enumerate(steps):
                 ts = start + timedelta(seconds=30 * offset + rng.randint(0, 20))
-                event = {
+                event: dict[str, Any] = {
                     "user_id": user,
                     "type": kind,
                     "product_id": product_id,
@@ -81,9 +82,12 @@ def simulate(
     return sim
 
 
-def _plant_pairs(rng: random.Random, by_category: dict, categories: list[str], count: int) -> list[tuple[str, str]]:
+def _plant_pairs(
+    rng: random.Random, by_category: dict[str, list[dict[str, Any]]], categories: list[str], count: int
+) -> list[tuple[str, str]]:
     """Pairs of products from two different categories: the co-purchases bought-together must find."""
-    planted, used = [], set()
+    planted: list[tuple[str, str]] = []
+    used: set[str] = set()
     while len(planted) < count and len(categories) > 1:
         first, second = rng.sample(categories, 2)
         a, b = rng.choice(by_category[first])["id"], rng.choice(by_category[second])["id"]
@@ -93,7 +97,7 @@ def _plant_pairs(rng: random.Random, by_category: dict, categories: list[str], c
     return planted
 
 
-def _taste(rng: random.Random, by_category: dict, categories: list[str]) -> dict[str, Any]:
+def _taste(rng: random.Random, by_category: dict[str, list[dict[str, Any]]], categories: list[str]) -> dict[str, Any]:
     weights = [len(by_category[c]) for c in categories]
     favourite, second = rng.choices(categories, weights, k=2)
     brand = rng.choice(by_category[favourite]).get("brand")
@@ -101,7 +105,7 @@ def _taste(rng: random.Random, by_category: dict, categories: list[str]) -> dict
 
 
 def _browse_session(
-    rng: random.Random, by_category: dict, categories: list[str], taste: dict[str, Any]
+    rng: random.Random, by_category: dict[str, list[dict[str, Any]]], categories: list[str], taste: dict[str, Any]
 ) -> tuple[list[tuple[str, str, int]], str]:
     """A search session in one category: the query typed, then view -> click -> cart -> purchase."""
     roll = rng.random()
@@ -110,7 +114,7 @@ def _browse_session(
     prices = sorted(p.get("price") or 0 for p in pool)
 
     def appeal(product: dict[str, Any]) -> float:
-        popularity = (1 + (product.get("sales") or 0)) ** 0.5
+        popularity: float = (1 + (product.get("sales") or 0)) ** 0.5
         brand = 3.0 if product.get("brand") == taste["brand"] else 1.0
         rank = prices.index(product.get("price") or 0) / max(len(prices) - 1, 1)
         price_fit = 2.0 if (rank < 0.5) == taste["cheap"] else 1.0
@@ -147,13 +151,16 @@ def _searches(rng: random.Random, user: str, start: datetime, query: str, shown:
     return found
 
 
-def _bundle_session(rng: random.Random, planted: list[tuple[str, str]], taste: dict) -> list[tuple[str, str, int]]:
+def _bundle_session(
+    rng: random.Random, planted: list[tuple[str, str]], taste: dict[str, Any]
+) -> list[tuple[str, str, int]]:
     a, b = rng.choice(planted)
     return [(kind, item, 0) for item in (a, b) for kind in ("view", "click", "cart", "purchase")]
 
 
-def _sample_without_replacement(rng: random.Random, items: list, weights: list[float], k: int) -> list:
-    chosen, items, weights = [], list(items), list(weights)
+def _sample_without_replacement(rng: random.Random, items: list[T], weights: list[float], k: int) -> list[T]:
+    chosen: list[T] = []
+    items, weights = list(items), list(weights)
     for _ in range(min(k, len(items))):
         index = rng.choices(range(len(items)), weights)[0]
         chosen.append(items.pop(index))

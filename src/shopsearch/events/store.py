@@ -8,11 +8,12 @@ import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from opensearchpy import OpenSearch, helpers
 
 from shopsearch.events.model import Event
+from shopsearch.queries import events as queries
 
 
 class EventStore:
@@ -50,12 +51,7 @@ class EventStore:
         if not self.client.indices.exists(index=self.stream):
             return
         self.client.indices.refresh(index=self.stream)  # include what was written a moment ago
-        clauses: list[dict[str, Any]] = []
-        if user_ids is not None:
-            clauses.append({"terms": {"user_id": user_ids}})
-        if types:
-            clauses.append({"terms": {"type": list(types)}})
-        query = {"query": {"bool": {"filter": clauses}}}
+        query = queries.events_of(user_ids, types)
         for hit in helpers.scan(self.client, index=self.stream, query=query, size=2000):
             source = dict(hit["_source"])
             source["ts"] = source.pop("@timestamp")
@@ -68,12 +64,7 @@ class EventStore:
         self.client.indices.refresh(index=self.stream)
         after: dict[str, Any] | None = None
         while True:
-            source = {
-                "size": 1000,
-                "sources": [{"user": {"terms": {"field": "user_id"}}}],
-                **({"after": after} if after else {}),
-            }
-            body = {"size": 0, "query": _selection(None, until), "aggs": {"users": {"composite": source}}}
+            body = queries.user_page(until, after)
             agg = self.client.search(index=self.stream, body=body)["aggregations"]["users"]
             yield from (bucket["key"]["user"] for bucket in agg["buckets"])
             after = agg.get("after_key")
@@ -83,13 +74,13 @@ class EventStore:
     def total(self) -> int:
         if not self.client.indices.exists(index=self.stream):
             return 0
-        return self.client.count(index=self.stream)["count"]
+        return int(self.client.count(index=self.stream)["count"])
 
     def count(self, user_id: str) -> int:
         if not self.client.indices.exists(index=self.stream):
             return 0
         self.client.indices.refresh(index=self.stream)
-        return self.client.count(index=self.stream, body={"query": {"term": {"user_id": user_id}}})["count"]
+        return int(self.client.count(index=self.stream, body=queries.selected(user_id))["count"])
 
     def delete(self, user_id: str | None = None, until: datetime | None = None) -> int:
         """Delete the events of one user (or of everyone) up to `until` (or all); return how many went."""
@@ -98,7 +89,7 @@ class EventStore:
         self.client.indices.refresh(index=self.stream)  # events just written must be seen to be deleted
         result = self.client.delete_by_query(
             index=self.stream,
-            body={"query": _selection(user_id, until)},
+            body=queries.selected(user_id, until),
             refresh=True,
             conflicts="proceed",
             request_timeout=600,
@@ -108,7 +99,7 @@ class EventStore:
 
 def read_template(template_file: Path) -> dict[str, Any]:
     """The settings and mappings of a data stream's template file (mappings/events.json, searches.json)."""
-    return json.loads(Path(template_file).read_text(encoding="utf-8"))["template"]
+    return cast(dict[str, Any], json.loads(Path(template_file).read_text(encoding="utf-8"))["template"])
 
 
 def install_template(client: OpenSearch, stream: str, template: dict[str, Any]) -> None:
@@ -120,15 +111,6 @@ def install_template(client: OpenSearch, stream: str, template: dict[str, Any]) 
 def document_id(user_id: str, event_id: str) -> str:
     """An event_id is the sender's, per user: one user's ids can neither collide with nor probe another's."""
     return hashlib.sha256(f"{user_id}\0{event_id}".encode()).hexdigest()
-
-
-def _selection(user_id: str | None, until: datetime | None) -> dict[str, Any]:
-    clauses: list[dict[str, Any]] = []
-    if user_id is not None:
-        clauses.append({"term": {"user_id": user_id}})
-    if until is not None:
-        clauses.append({"range": {"@timestamp": {"lte": until.isoformat()}}})
-    return {"bool": {"filter": clauses}}
 
 
 DUPLICATE = "duplicate"

@@ -6,15 +6,14 @@ import json
 
 import click
 
-from shopsearch.client import create_client
+from shopsearch import wiring
 from shopsearch.config import Settings
 from shopsearch.errors import LifecycleError
 from shopsearch.experiments.store import ExperimentStore, report
-from shopsearch.relevance.profile import ProfileSet
 
 
 def _store(settings: Settings) -> ExperimentStore:
-    return ExperimentStore(create_client(settings.opensearch), settings.api.experiments_index)
+    return wiring.experiments(settings, wiring.client(settings))
 
 
 @click.group("experiment")
@@ -29,7 +28,7 @@ def experiment_group() -> None:
 @click.pass_obj
 def start(settings: Settings, name: str, profile_a: str, profile_b: str) -> None:
     """Start interleaving: every relevance search without a profile= of its own shows both arms, mixed."""
-    known = ProfileSet(settings.api.profiles_dir, settings.api.default_profile).names()
+    known = wiring.profiles(settings).names()
     for profile in (profile_a, profile_b):
         if profile not in known:
             raise click.BadParameter(f"unknown profile {profile!r}; profiles: {', '.join(known)}")

@@ -17,7 +17,9 @@ from scipy.stats import binomtest
 def team_draft(a: list[str], b: list[str], size: int, seed: str) -> list[tuple[str, str]]:
     """Up to `size` (product id, team) pairs; the same seed (experiment, shopper, query) the same list."""
     rng = random.Random(seed)
-    lists, picks, shown, out = {"a": a, "b": b}, {"a": 0, "b": 0}, set(), []
+    lists, picks = {"a": a, "b": b}, {"a": 0, "b": 0}
+    shown: set[str] = set()
+    out: list[tuple[str, str]] = []
     cursor = {"a": 0, "b": 0}
     while len(out) < size:
         order = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from shopsearch.errors import LifecycleError
 from shopsearch.experiments.interleave import Outcome, credit
+from shopsearch.queries.events import arm_searches, query_clicks
 
 CURRENT = "current"  # the document id of the latest experiment
 CLICK_WINDOW = timedelta(minutes=30)  # a click counts for the search its shopper made this long before it
@@ -74,14 +76,13 @@ def report(client: OpenSearch, experiment: Experiment, searches: str, events: st
     counts for the latest search before it (same shopper and query, within 30 minutes) that showed the
     product, so a search repeated by paging or the back button is not credited twice. (The search log and the
     events both store queries as normalize_query folds them, so they compare as they are.)"""
-    since = {"range": {"@timestamp": {"gte": experiment.started_at.isoformat()}}}
     shown_by: dict[tuple[str, str], list[tuple[datetime, int, dict[str, str]]]] = defaultdict(list)
-    for number, hit in enumerate(_scan(client, searches, [since, {"term": {"arm": experiment.name}}])):
+    for number, hit in enumerate(_scan(client, searches, arm_searches(experiment.started_at, experiment.name))):
         line = hit["_source"]
         teams = dict(zip(line.get("shown", []), line.get("teams", [])))
         shown_by[(line.get("user_id") or "", line["query"])].append((_when(line), number, teams))
     clicked: dict[int, set[str]] = defaultdict(set)
-    for hit in _scan(client, events, [since, {"term": {"type": "click"}}, {"exists": {"field": "query"}}]):
+    for hit in _scan(client, events, query_clicks(experiment.started_at)):
         event = hit["_source"]
         at = _when(event)
         earlier = [
@@ -113,11 +114,12 @@ def report(client: OpenSearch, experiment: Experiment, searches: str, events: st
     }
 
 
-def _scan(client: OpenSearch, index: str, clauses: list[dict[str, Any]]):  # noqa: ANN202 (hits)
+def _scan(client: OpenSearch, index: str, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The hits of every document of `index` that the body's query matches (none if there is no index)."""
     if not client.indices.exists(index=index):
         return
     client.indices.refresh(index=index)
-    yield from helpers.scan(client, index=index, query={"query": {"bool": {"filter": clauses}}}, size=2000)
+    yield from helpers.scan(client, index=index, query=body, size=2000)
 
 
 def _when(source: dict[str, Any]) -> datetime:

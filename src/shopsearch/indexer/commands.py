@@ -5,17 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from shopsearch.client import create_client
+from shopsearch import wiring
 from shopsearch.config import Settings
 from shopsearch.indexer import synonyms
 from shopsearch.indexer.lifecycle import describe
-
-if TYPE_CHECKING:
-    from shopsearch.indexer.service import Indexer, ReindexReport
+from shopsearch.indexer.service import Indexer, ReindexReport
 
 _catalog = click.argument("catalog", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 _format = click.option(
@@ -34,8 +31,6 @@ _model = click.option(
 
 
 def _indexer(settings: Settings, model_dir: Path | None = None) -> Indexer:
-    from shopsearch.indexer.service import Indexer  # torch loads only for the commands that need it
-
     if model_dir is not None:
         settings = settings.model_copy(update={"model": settings.model.model_copy(update={"path": model_dir})})
     return Indexer(settings)
@@ -114,7 +109,7 @@ def synonyms_command(settings: Settings, check: bool) -> None:
     if check:
         click.echo(json.dumps(synonyms.load_synonyms(settings.index.synonyms), indent=2, ensure_ascii=False))
         return
-    click.echo(json.dumps(synonyms.apply(create_client(settings.opensearch), settings), indent=2))
+    click.echo(json.dumps(synonyms.apply(wiring.client(settings), settings), indent=2))
 
 
 @index.command()
@@ -122,7 +117,7 @@ def synonyms_command(settings: Settings, check: bool) -> None:
 @click.pass_obj
 def status(settings: Settings, as_json: bool) -> None:
     """Aliases, indices, doc counts, model and mapping version."""
-    report = describe(create_client(settings.opensearch), settings.index.alias)
+    report = describe(wiring.client(settings), settings.index.alias)
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return

@@ -111,7 +111,7 @@ def parse_product(row: dict[str, Any]) -> Product:
     try:
         return Product.model_validate(row)
     except ValidationError as exc:
-        fields = {}
+        fields: dict[str, str] = {}
         for err in exc.errors():
             name = ".".join(str(part) for part in err["loc"]) or "row"
             fields.setdefault(name, err["msg"])

@@ -35,10 +35,6 @@ class ReindexReport:
     pruned: list[str] = field(default_factory=list)
 
 
-def encoder_from(settings: Settings) -> TextEncoder:
-    return load_encoder(settings.model)
-
-
 class Indexer:
     """Owns the client, encoder, mapping and vector cache for one alias."""
 
@@ -48,7 +44,7 @@ class Indexer:
         self.settings, self.alias = settings, settings.index.alias
         self.mapping: IndexMapping = load_mapping(settings.index.mapping)  # validated before anything else
         self.client = client or create_client(settings.opensearch)
-        self.encoder = encoder or encoder_from(settings)
+        self.encoder = encoder or load_encoder(settings.model)
         self.mapping.check_dimension(self.encoder.dimension)
         self.cache = VectorCache(settings.index.vector_cache, self.encoder.space_id, self.encoder.dimension)
 

@@ -34,6 +34,7 @@ from shopsearch.vector_codec import pack
 
 log = logging.getLogger(__name__)
 _DONE = None  # end-of-stream marker on the queue
+_Actions = list[tuple[RawRow, dict[str, Any]]]  # one writer's share of a batch: the rows and their bulk actions
 
 
 @dataclass
@@ -83,15 +84,15 @@ def product_text(product: Product, fields: list[str], separator: str) -> str:
 
 def text_from_source(source: dict[str, Any], fields: list[str], separator: str) -> str:
     """The same text from an indexed document's _source (for re-encoding without the catalog file)."""
-    values = {name: source.get(name) for name in fields}
+    values: dict[str, Any] = {name: source.get(name) for name in fields}
     if values.get("tags") is not None:
         values["tags"] = " ".join(values["tags"])
     return separator.join(str(values[name]) for name in fields if values[name])
 
 
-def _by_writer(actions: list[tuple[RawRow, dict[str, Any]]], writers: int) -> list[list[tuple[RawRow, dict]]]:
+def _by_writer(actions: _Actions, writers: int) -> list[_Actions]:
     """Split a batch among the writers by a stable hash of the id (one product, one writer, in order)."""
-    parts: list[list[tuple[RawRow, dict]]] = [[] for _ in range(writers)]
+    parts: list[_Actions] = [[] for _ in range(writers)]
     for item in actions:
         parts[zlib.crc32(item[1]["_id"].encode()) % writers].append(item)
     return parts
@@ -115,7 +116,7 @@ class CatalogWriter:
     def write(self, rows: Iterable[RawRow], index: str, progress: bool | None = None) -> WriteReport:
         """Validate, encode and bulk-write every row; rejects go to the dead-letter file."""
         report, started = WriteReport(), time.monotonic()
-        queues: list[queue.Queue] = [queue.Queue(maxsize=4) for _ in range(self.settings.bulk_threads)]
+        queues: list[queue.Queue[_Actions | None]] = [queue.Queue(maxsize=4) for _ in range(self.settings.bulk_threads)]
         failure: list[BaseException] = []
         bar = tqdm(desc=f"indexing into {index}", unit="doc", disable=None if progress is None else not progress)
         lock = threading.Lock()
@@ -189,7 +190,12 @@ class CatalogWriter:
         return source
 
     def _bulk_worker(
-        self, pending: queue.Queue, report: WriteReport, failure: list[BaseException], bar: tqdm, lock: threading.Lock
+        self,
+        pending: queue.Queue[_Actions | None],
+        report: WriteReport,
+        failure: list[BaseException],
+        bar: tqdm[Any],
+        lock: threading.Lock,
     ) -> None:
         """Stream actions to OpenSearch; a refused document is dead-lettered, a lost cluster stops the run."""
         origins: dict[str, RawRow] = {}

@@ -18,7 +18,8 @@ ACTION_VALUE = {"click": 1.0, "cart": 2.0, "purchase": 3.0}
 
 
 def propensity(position: int, eta: float = 0.5) -> float:
-    return max(position, 1) ** -eta
+    weight: float = max(position, 1) ** -eta
+    return weight
 
 
 def judgments_from_clicks(events: Iterable[Event], eta: float = 0.5, min_value: float = 1.0) -> Judgments:

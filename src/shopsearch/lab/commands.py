@@ -1,13 +1,20 @@
-"""``shopsearch eval`` and ``shopsearch tune``."""
+"""``shopsearch eval``, ``tune``, ``learn`` and ``finetune``: relevance measured and learned offline."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
+from shopsearch import wiring
 from shopsearch.config import Settings
+from shopsearch.lab import evaluate, finetune, tune
+from shopsearch.lab.clicks import judgments_from_clicks
 from shopsearch.lab.judgments import Judgments, load_csv, load_trec
+from shopsearch.lab.learn import learn
 
 
 def _grade_map(text: str | None) -> dict[str, int] | None:
@@ -44,7 +51,7 @@ _judgment_options = [
 ]
 
 
-def judgment_options(command):
+def judgment_options(command: Callable[..., None]) -> Callable[..., None]:
     for option in reversed(_judgment_options):
         command = option(command)
     return command
@@ -69,11 +76,9 @@ def eval_command(
     plot: bool,
 ) -> None:
     """Compare relevance profiles on judged queries (NDCG@10, MRR, Recall@100, P@10)."""
-    from shopsearch.lab import evaluate
-    from shopsearch.relevance.searcher import searcher_from
 
     judged = load_judgments(judgments, queries, grade_map, grade_column)
-    searcher = searcher_from(settings)
+    searcher = wiring.searcher(settings)
     runs = [evaluate.run_profile(searcher, judged, name) for name in profiles.split(",")]
     result = evaluate.report(judged, runs)
     evaluate.write_outputs(out, runs, result)
@@ -89,37 +94,50 @@ def eval_command(
     click.echo(f"run files and report.json{', metrics.png, deltas.png' if plot else ''} in {out}/")
 
 
+def _learning_options(base_help: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """What tune and learn both take: judgments or the click log, handed to the command as `judged` and
+    `source` (what they came from), and the profile to start from."""
+
+    def apply(command: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(command)
+        def resolved(
+            judgments: Path | None,
+            queries: Path | None,
+            grade_map: str | None,
+            grade_column: str,
+            clicks: bool,
+            **rest: Any,
+        ) -> None:
+            if clicks and judgments:
+                raise click.UsageError("give --judgments FILE or --clicks, not both")
+            if clicks:
+                judged, source = _click_judgments(click.get_current_context().obj), "the click log"
+            else:
+                judged = load_judgments(judgments, queries, grade_map, grade_column)
+                source = judgments.name if judgments else ""
+            command(judged=judged, source=source, **rest)
+
+        resolved = click.option("--profile", "base", default="default", show_default=True, help=base_help)(resolved)
+        clicks = "Learn from the click log instead (IPW-corrected for position)."
+        return judgment_options(click.option("--clicks", is_flag=True, help=clicks)(resolved))
+
+    return apply
+
+
 @click.command("tune")
-@judgment_options
-@click.option("--clicks", is_flag=True, help="Learn from the click log instead (IPW-corrected for position).")
-@click.option("--profile", "base", default="default", show_default=True, help="Profile to start from.")
+@_learning_options("Profile to start from.")
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="Where to write the tuned profile (e.g. mappings/profiles/tuned.yaml).",
+    help="Where to write the tuned profile; inside api.profiles_dir it is served by its file name"
+    " (e.g. src/shopsearch/mappings/profiles/tuned.yaml in a checkout, then profile=tuned).",
 )
 @click.pass_obj
-def tune_command(
-    settings: Settings,
-    judgments: Path | None,
-    queries: Path | None,
-    grade_map: str | None,
-    grade_column: str,
-    clicks: bool,
-    base: str,
-    out: Path,
-) -> None:
+def tune_command(settings: Settings, judged: Judgments, source: str, base: str, out: Path) -> None:
     """Fit the signal weights (w_text, w_sem, α, β) by coordinate ascent and by Adam (ListNet); keep
     whichever does better on the held-out queries and write it as a profile."""
-    from shopsearch.lab import tune
-    from shopsearch.relevance.searcher import searcher_from
-
-    if clicks and judgments:
-        raise click.UsageError("give --judgments FILE or --clicks, not both")
-    judged = _click_judgments(settings) if clicks else load_judgments(judgments, queries, grade_map, grade_column)
-    source = "the click log" if clicks else judgments.name
-    searcher = searcher_from(settings)
+    searcher = wiring.searcher(settings)
     profile = searcher.profiles.get(base)
     features = tune.collect(searcher, judged, base)
     train, held_out = tune.split(judged)
@@ -149,9 +167,7 @@ def tune_command(
 
 
 @click.command("learn")
-@judgment_options
-@click.option("--clicks", is_flag=True, help="Learn from the click log instead (IPW-corrected for position).")
-@click.option("--profile", "base", default="default", show_default=True, help="Profile whose candidates to rank.")
+@_learning_options("Profile whose candidates to rank.")
 @click.option(
     "--name",
     default="learned",
@@ -176,11 +192,8 @@ def tune_command(
 @click.pass_obj
 def learn_command(
     settings: Settings,
-    judgments: Path | None,
-    queries: Path | None,
-    grade_map: str | None,
-    grade_column: str,
-    clicks: bool,
+    judged: Judgments,
+    source: str,
     base: str,
     name: str,
     held_out: float,
@@ -189,15 +202,7 @@ def learn_command(
 ) -> None:
     """Learn relevance from judgments or clicks: fit the linear blend and a LambdaMART ranker on the
     training queries, write both as profiles, and compare them with BM25 on the held-out queries."""
-    from shopsearch.lab import evaluate
-    from shopsearch.lab.learn import learn
-    from shopsearch.relevance.searcher import searcher_from
-
-    if clicks and judgments:
-        raise click.UsageError("give --judgments FILE or --clicks, not both")
-    judged = _click_judgments(settings) if clicks else load_judgments(judgments, queries, grade_map, grade_column)
-    source = " from the click log" if clicks else f" from {judgments.name}"
-    result = learn(searcher_from(settings), judged, base=base, name=name, held_out=held_out, note=source)
+    result = learn(wiring.searcher(settings), judged, base=base, name=name, held_out=held_out, note=f" from {source}")
     evaluate.write_outputs(out, result.runs, result.report)
     click.echo(f"{len(result.train)} training queries, {len(result.held_out)} held out; on the held-out queries:")
     click.echo(evaluate.table(result.report))
@@ -213,11 +218,7 @@ def learn_command(
 
 
 def _click_judgments(settings: Settings) -> Judgments:
-    from shopsearch.client import create_client
-    from shopsearch.events.store import EventStore
-    from shopsearch.lab.clicks import judgments_from_clicks
-
-    store = EventStore(create_client(settings.opensearch), settings.api.events_stream, settings.api.events_template)
+    store = wiring.event_store(settings, wiring.client(settings))
     judged = judgments_from_clicks(store.scan(types=("click", "cart", "purchase")))
     if len(judged.queries) < 3:
         raise click.UsageError(f"the click log has {len(judged.queries)} queries with clicks; need at least 3")
@@ -258,7 +259,6 @@ def finetune_command(
 ) -> None:
     """Fine-tune the encoder on (query, product) pairs, or on graded judgments with hard negatives
     (the training queries of `learn`'s split only); print held-out NDCG@10 before and after."""
-    from shopsearch.lab import finetune
 
     if sum((bool(pairs), clicks, bool(judgments))) != 1:
         raise click.UsageError("give exactly one of --pairs FILE, --clicks or --judgments FILE")
@@ -266,6 +266,7 @@ def finetune_command(
         judged = load_judgments(judgments, queries, grade_map, grade_column)
         report = finetune.run_judged(
             settings,
+            wiring.searcher(settings),
             judged,
             out=out,
             epochs=epochs or 3,
@@ -275,5 +276,21 @@ def finetune_command(
             source=judgments.name,
         )
     else:
-        report = finetune.run(settings, pairs, epochs=epochs or 1, batch_size=batch_size, max_pairs=max_pairs, out=out)
+        client = wiring.client(settings)
+        if pairs is not None:
+            raw, source = finetune.load_pairs(pairs), str(pairs)
+        else:
+            clicked = wiring.event_store(settings, client).scan(types=("click", "cart", "purchase"))
+            raw, source = finetune.pairs_from_events(clicked), "the click log"
+        report = finetune.run(
+            settings,
+            client,
+            wiring.encoder(settings),
+            raw,
+            source,
+            epochs=epochs or 1,
+            batch_size=batch_size,
+            max_pairs=max_pairs,
+            out=out,
+        )
     click.echo(report)

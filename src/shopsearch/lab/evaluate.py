@@ -11,6 +11,7 @@ from ranx import Qrels, Run, compare, evaluate
 from tqdm import tqdm
 
 from shopsearch.lab.judgments import Judgments
+from shopsearch.lab.plots import delta_chart, metric_chart
 from shopsearch.relevance.searcher import Searcher, SearchRequest
 
 METRICS = ["ndcg@10", "mrr", "recall@100", "precision@10"]
@@ -69,8 +70,6 @@ def per_query(judged: Judgments, base: Run, other: Run, metric: str = "ndcg@10")
 
 def plot(judged: Judgments, runs: list[Run], out: Path, metric: str = "ndcg@10") -> None:
     """metrics.png (each profile, 95% bootstrap interval) and deltas.png (second profile vs first)."""
-    from shopsearch.lab.plots import delta_chart, metric_chart
-
     per = {run.name: scores_per_query(judged, run, metric) for run in runs}
     metric_chart(per, metric, out / "metrics.png")
     if len(runs) > 1:

@@ -12,6 +12,7 @@ the model id the index records, so the API and `eval` refuse to mix it with anot
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import random
 from collections.abc import Callable, Iterable
@@ -19,15 +20,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+import matplotlib
 import numpy as np
 import torch
+from opensearchpy import OpenSearch, helpers
+from ranx import Qrels, Run, evaluate
 from tqdm import tqdm
 from transformers import AutoModel, AutoTokenizer
 
-from shopsearch.encoder import Encoder
+from shopsearch.config import Settings
+from shopsearch.encoder import Encoder, TextEncoder
 from shopsearch.encoder.pooling import l2_normalize, mean_pool
 from shopsearch.events.model import Event
-from shopsearch.lab.judgments import JudgmentError
+from shopsearch.indexer.mapping import load_mapping
+from shopsearch.indexer.writer import text_from_source
+from shopsearch.lab.judgments import JudgmentError, Judgments
+from shopsearch.lab.tune import split
+from shopsearch.relevance.searcher import Searcher, SearchRequest, blend
+from shopsearch.vector_codec import unpack
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt  # noqa: E402 (after choosing the backend)
 
 
 class Example(NamedTuple):
@@ -147,7 +160,7 @@ def _step(
     weights = torch.tensor([e.weight for e in batch], dtype=losses.dtype)
     loss = (weights * losses).sum() / weights.sum()
     optimizer.zero_grad()
-    loss.backward()
+    loss.backward()  # type: ignore[no-untyped-call]  # torch leaves Tensor.backward unannotated
     optimizer.step()
     return float(loss.detach())
 
@@ -163,7 +176,7 @@ def _distinct_products(batch: list[Example]) -> list[Example]:
 
 
 def retrieval_quality(
-    encoder: Encoder, pairs: list[tuple[str, str]], corpus_ids: list[str], corpus_vectors: np.ndarray
+    encoder: TextEncoder, pairs: list[tuple[str, str]], corpus_ids: list[str], corpus_vectors: np.ndarray
 ) -> dict[str, float]:
     """Each query ranks the corpus by cosine; NDCG@10 and hit-rate@10 of its one relevant product."""
     position = {pid: i for i, pid in enumerate(corpus_ids)}
@@ -185,11 +198,6 @@ def write_card(
     out_dir: Path, base: str, run: TrainingRun, before: dict[str, float], after: dict[str, float], source: str
 ) -> None:
     """README.md (data, steps, loss, before/after) and loss.png next to the weights."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     figure, axis = plt.subplots(figsize=(6, 3.5))
     axis.plot(range(1, len(run.losses) + 1), run.losses)
     axis.set(xlabel="step", ylabel="in-batch contrastive loss", title="fine-tuning loss")
@@ -219,21 +227,19 @@ def write_card(
 
 
 def run(
-    settings, pairs_file: Path | None, *, out: Path, epochs: int = 1, batch_size: int = 32, max_pairs: int = 3000
+    settings: Settings,
+    client: OpenSearch,
+    encoder: TextEncoder,
+    raw: list[tuple[str, str]],
+    source: str,
+    *,
+    out: Path,
+    epochs: int = 1,
+    batch_size: int = 32,
+    max_pairs: int = 3000,
 ) -> str:
-    """`shopsearch finetune --pairs|--clicks`: pairs, split, before, train, after, model card. Returns a summary."""
-    import hashlib
-
-    from shopsearch.client import create_client
-    from shopsearch.events.store import EventStore
-    from shopsearch.indexer.service import encoder_from
-
-    client = create_client(settings.opensearch)
-    if pairs_file is not None:
-        raw, source = load_pairs(pairs_file), str(pairs_file)
-    else:
-        store = EventStore(client, settings.api.events_stream, settings.api.events_template)
-        raw, source = pairs_from_events(store.scan(types=("click", "cart", "purchase"))), "the click log"
+    """`shopsearch finetune --pairs|--clicks`: (query, product id) pairs from `source`, split, before, train,
+    after, model card. Returns a summary."""
     ids, texts, before_vectors = catalog(settings, client)
     distinct = sorted({(q, p) for q, p in raw if p in texts})[:max_pairs]
     if len(distinct) < 4:
@@ -244,11 +250,10 @@ def run(
 
     train_pairs = [(q, texts[p]) for q, p in distinct if not held_out((q, p))]
     test_pairs = [(q, p) for q, p in distinct if held_out((q, p))] or distinct[:1]
-    encoder = encoder_from(settings)
     before = retrieval_quality(encoder, test_pairs, ids, before_vectors)
     result = train(encoder.model_dir, train_pairs, out, epochs=epochs, batch_size=batch_size)
     tuned = Encoder(out, max_length=encoder.max_length)
-    after = retrieval_quality(tuned, test_pairs, ids, tuned.encode_documents([texts[i] for i in ids], progress=None))
+    after = retrieval_quality(tuned, test_pairs, ids, tuned.encode_documents([texts[i] for i in ids], progress=False))
     write_card(out, encoder.model_id, result, before, after, source)
     return (
         f"{result.pairs} training pairs, {result.steps} steps, loss {result.losses[0]:.3f} -> "
@@ -259,8 +264,9 @@ def run(
 
 
 def run_judged(
-    settings,
-    judged,
+    settings: Settings,
+    searcher: Searcher,
+    judged: Judgments,
     *,
     out: Path,
     epochs: int = 3,
@@ -274,10 +280,6 @@ def run_judged(
     """`shopsearch finetune --judgments`: graded examples with mined hard negatives from the training
     queries (the split `learn` uses, so its held-out queries stay unseen), early stopping on a slice of
     them, and the model card. Returns a summary."""
-    from shopsearch.lab.tune import split
-    from shopsearch.relevance.searcher import searcher_from
-
-    searcher = searcher_from(settings)
     _, texts, _ = catalog(settings, searcher.client)
     train_queries, _ = split(judged, held_out)
     fit, valid = split(judged, 0.1, train_queries, salt="valid")
@@ -306,14 +308,8 @@ def run_judged(
     )
 
 
-def catalog(settings, client) -> tuple[list[str], dict[str, str], np.ndarray]:  # noqa: ANN001
+def catalog(settings: Settings, client: OpenSearch) -> tuple[list[str], dict[str, str], np.ndarray]:
     """Every indexed product's id, embedded text and vector (the texts the encoder saw)."""
-    from opensearchpy import helpers
-
-    from shopsearch.indexer.mapping import load_mapping
-    from shopsearch.indexer.writer import text_from_source
-    from shopsearch.vector_codec import unpack
-
     copy_field = load_mapping(settings.index.mapping).vector_copy_field
     ids, texts, vectors = [], {}, []
     for hit in helpers.scan(client, index=settings.index.alias, query={"query": {"match_all": {}}}):
@@ -334,18 +330,16 @@ class Mined:
 
 
 def mine(
-    searcher,
-    judged,
+    searcher: Searcher,
+    judged: Judgments,
     qids: list[str],
     *,
     profile: str = "default",
-    per_query: int = 3,  # noqa: ANN001
+    per_query: int = 3,
     skip: int = 10,
 ) -> list[Mined]:
     """Hard negatives from the BM25 and k-NN candidates of each query: the products judged 0 first,
     then unjudged ones ranked below `skip` (higher ones are too often relevant but never judged)."""
-    from shopsearch.relevance.searcher import SearchRequest, blend
-
     chosen = searcher.profiles.get(profile)
     mined = []
     for qid in tqdm(qids, desc="mining hard negatives", unit="query", disable=None):
@@ -374,8 +368,6 @@ def rerank_ndcg(
 ) -> float:
     """Mean NDCG@10 when each query's first `depth` candidates and its judged products are ordered by
     cosine alone: cheap enough to run after every epoch, and blind to what BM25 already gets right."""
-    from ranx import Qrels, Run, evaluate
-
     qrels, run = {}, {}
     for n, m in enumerate(mined):
         pool = [p for p in dict.fromkeys(m.candidates[:depth] + list(m.grades)) if p in texts]

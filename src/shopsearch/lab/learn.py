@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from tqdm import tqdm
@@ -21,6 +21,9 @@ from shopsearch.lab.judgments import Judgments
 from shopsearch.relevance import features
 from shopsearch.relevance.profile import RelevanceProfile
 from shopsearch.relevance.searcher import Searcher, SearchRequest, signal_values
+
+if TYPE_CHECKING:
+    from ranx import Run
 
 KEPT_FROM_BASE = ("personal", "business")  # request-level terms the ranker's training data rarely sees
 # The ranker's candidates include typo matches (a fuzzy copy of the BM25 query at this boost, unless the base
@@ -35,7 +38,7 @@ class Learned:
     held_out: list[str]
     profiles: list[str]  # compared on the held-out queries, baseline first
     report: dict[str, Any]
-    runs: list  # ranx Runs, in the order of `profiles`
+    runs: list[Run]  # in the order of `profiles`
     importance: list[tuple[str, float]]
 
 

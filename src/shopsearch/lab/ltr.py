@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import lightgbm
 import numpy as np
 from tqdm import tqdm
 
 from shopsearch.lab.judgments import Judgments
 from shopsearch.relevance import features
 
-PARAMS = {
+PARAMS: dict[str, Any] = {
     "objective": "lambdarank",
     "metric": "ndcg",
     "eval_at": [10],
@@ -43,12 +45,14 @@ class QueryRows:
     matrix: np.ndarray
 
 
-def _dataset(judged: Judgments, rows: dict[str, QueryRows], qids: list[str], reference=None):  # noqa: ANN001, ANN202
-    import lightgbm
-
+def _dataset(
+    judged: Judgments, rows: dict[str, QueryRows], qids: list[str], reference: lightgbm.Dataset | None = None
+) -> lightgbm.Dataset:
     kept = [q for q in qids if rows[q].ids]
     matrix = np.vstack([rows[q].matrix for q in kept]) if kept else np.empty((0, len(features.FEATURES)))
-    labels = np.concatenate([[judged.qrels[q].get(i, 0) for i in rows[q].ids] for q in kept]) if kept else []
+    labels: np.ndarray | list[float] = (
+        np.concatenate([[judged.qrels[q].get(i, 0) for i in rows[q].ids] for q in kept]) if kept else []
+    )
     return lightgbm.Dataset(
         matrix,
         label=np.asarray(labels, dtype=np.float64),
@@ -68,10 +72,8 @@ def train(
     rounds: int = 600,
     patience: int = 40,
     threads: int | None = None,
-):  # noqa: ANN201 (a lightgbm.Booster)
+) -> lightgbm.Booster:
     """Boost on the `fit` queries, stop when NDCG@10 on the `valid` queries has not improved for `patience` rounds."""
-    import lightgbm
-
     top = max((g for q in fit for g in judged.qrels[q].values()), default=1)
     params = {**PARAMS, "label_gain": list(range(int(top) + 1)), "num_threads": threads or 0}
     train_set = _dataset(judged, rows, fit)
@@ -90,13 +92,13 @@ def train(
     return booster
 
 
-def save(booster, path: Path) -> Path:  # noqa: ANN001
+def save(booster: lightgbm.Booster, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     booster.save_model(str(path), num_iteration=booster.best_iteration or None)
     return path
 
 
-def importance(booster) -> list[tuple[str, float]]:  # noqa: ANN001
+def importance(booster: lightgbm.Booster) -> list[tuple[str, float]]:
     """Features by total gain, largest first (what the ranker leans on)."""
     gains = booster.feature_importance(importance_type="gain")
     total = float(gains.sum()) or 1.0

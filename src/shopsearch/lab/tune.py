@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import torch
 import yaml
 from ranx import Qrels, Run, evaluate
 from tqdm import tqdm
@@ -83,7 +85,7 @@ def coordinate_ascent(
     return weights
 
 
-def write_profile(profile: RelevanceProfile, weights: dict[str, float], path, note: str) -> None:
+def write_profile(profile: RelevanceProfile, weights: dict[str, float], path: Path, note: str) -> None:
     """The profile's own file with the learned weights, and a comment saying where they came from."""
     spec = profile.spec.model_dump(mode="json")
     for name, weight in weights.items():
@@ -102,8 +104,6 @@ def fit_adam(
 ) -> dict[str, float]:
     """The seed's linear model fitted by Adam on a listwise softmax loss (ListNet): for each query the
     softmax of the scores is pulled toward the softmax of the grades. Weights stay >= 0 (softplus)."""
-    import torch
-
     torch.manual_seed(seed)
     names = sorted(start)
     data = []
@@ -115,6 +115,8 @@ def fit_adam(
         y = torch.tensor([float(judged.qrels[qid].get(pid, 0)) for pid in f.ids])
         if y.sum() > 0:
             data.append((x, torch.softmax(y, dim=0)))
+    if not data:  # no training query has a graded product: nothing to fit (the loss would be a plain 0)
+        return {name: start[name] for name in names}
     # softplus^-1 of the starting weights, so the fit begins where the profile is
     theta = torch.tensor(
         [np.log(np.expm1(max(start[n], 1e-3))) for n in names], dtype=torch.float32, requires_grad=True
@@ -123,8 +125,9 @@ def fit_adam(
     for _ in range(steps):
         optimizer.zero_grad()
         weights = torch.nn.functional.softplus(theta)
-        loss = sum(-(target * torch.log_softmax(x @ weights, dim=0)).sum() for x, target in data) / max(len(data), 1)
-        loss.backward()
+        loss = sum((-(target * torch.log_softmax(x @ weights, dim=0)).sum() for x, target in data), torch.zeros(()))
+        loss = loss / len(data)
+        loss.backward()  # type: ignore[no-untyped-call]  # torch leaves Tensor.backward unannotated
         optimizer.step()
     fitted = torch.nn.functional.softplus(theta).detach().numpy()
     return {name: float(w) for name, w in zip(names, fitted)}

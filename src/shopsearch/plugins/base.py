@@ -28,7 +28,7 @@ class Candidates:
 
     def numbers(self, field: str) -> np.ndarray:
         """A numeric source field as floats, NaN where missing."""
-        return np.array([float(s.get(field)) if s.get(field) is not None else np.nan for s in self.sources])
+        return np.array([float(s[field]) if s.get(field) is not None else np.nan for s in self.sources])
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ def baskets(events: Iterable[Event]) -> list[set[str]]:
     grouped: dict[tuple[str, str], set[str]] = defaultdict(set)
     for event in events:
         if event.type in ("cart", "purchase"):
-            key = event.session_id or event.ts.date().isoformat()
+            key = event.session_id or event.when().date().isoformat()
             grouped[event.user_id, key].add(event.product_id)
     return [basket for basket in grouped.values() if len(basket) > 1]
 
@@ -73,4 +73,4 @@ def store(client: OpenSearch, alias: str, table: dict[str, list[dict[str, Any]]]
         client.indices.delete(index=alias)
     swap_alias(client, alias, index)
     prune(client, alias, keep=0)
-    return written
+    return int(written)

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from shopsearch import wiring
 from shopsearch.config import Settings
-from shopsearch.errors import ShopsearchError
+from shopsearch.errors import ConfigError, ShopsearchError
 from shopsearch.indexer.mapping import load_mapping
 from shopsearch.lab.plots import metric_chart
 from shopsearch.recommend import cf
@@ -21,12 +24,18 @@ from shopsearch.recommend.factors import FactorParams
 from shopsearch.recommend.fusion import FusionParams
 from shopsearch.recommend.offline import RecsModel
 from shopsearch.recommend.sequences import SequenceParams
-from shopsearch.recommend.store import RecsStore, catalog_vectors
-from shopsearch.users.commands import ingest_service
+from shopsearch.recommend.store import catalog_vectors
 from shopsearch.users.store import SEQUENCE_TYPES
 
+if TYPE_CHECKING:
+    import numpy as np
 
-def _options(function):
+    from shopsearch.users.ingest import EventIngest
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _options(function: F) -> F:
     for option in reversed(
         [
             click.option(
@@ -44,9 +53,13 @@ def _options(function):
     return function
 
 
-def _experiment(settings: Settings, users: int, factors: int, iterations: int, seed: int):
-    ingest = ingest_service(settings)
+def _experiment(
+    settings: Settings, users: int, factors: int, iterations: int, seed: int
+) -> tuple[EventIngest, list[str], np.ndarray, dict[str, list[str]], FactorParams, Experiment, float]:
+    ingest = wiring.ingest(settings)
     copy_field = load_mapping(settings.index.mapping).vector_copy_field
+    if not copy_field:
+        raise ConfigError(f"{settings.index.mapping}: recs needs a vector_copy_field to read the catalog's vectors")
     click.echo("reading the catalog's vectors and the events ...")
     ids, texts = catalog_vectors(ingest.store.client, settings.index.alias, copy_field)
     histories = histories_from_events(ingest.store.scan(types=SEQUENCE_TYPES))
@@ -97,7 +110,7 @@ def train_command(settings: Settings, users: int, factors: int, iterations: int,
         "shoppers": len(histories),
         "held_out": {"rows": found.rows, "fitted_on": found.fitted_on, "reported_on": found.reported_on},
     }
-    index = RecsStore(ingest.store.client, settings.api.recs_alias, settings.api.recs_mapping).write(model, texts, meta)
+    index = wiring.recs_store(settings, ingest.store.client).write(model, texts, meta)
     click.echo(
         f"model of {len(histories)} shoppers and {int((model.counts > 0).sum())} products -> {index} "
         f"(behind {settings.api.recs_alias}); experiment {seconds:.1f} s, final fit and write "
@@ -149,7 +162,7 @@ def cf_group() -> None:
 @click.pass_obj
 def cf_build(settings: Settings, min_count: int, max_basket: int) -> None:
     """Item-to-item similarities from carts and purchases, built beside the live table and swapped in."""
-    ingest = ingest_service(settings)
+    ingest = wiring.ingest(settings)
     groups, oversized = cf.capped(cf.baskets(ingest.store.scan(types=("cart", "purchase"))), max_basket)
     written = cf.store(ingest.store.client, settings.api.cf_index, cf.co_occurrence(groups, min_count=min_count))
     click.echo(

@@ -13,6 +13,7 @@ import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 from tqdm import tqdm
@@ -23,8 +24,8 @@ from shopsearch.recommend.factors import FactorParams
 from shopsearch.recommend.fusion import FEATURES, FusionParams, Sources, blend, fit_weights, fuse
 from shopsearch.recommend.offline import MatrixSources, RecsModel
 from shopsearch.recommend.sequences import SequenceParams
-from shopsearch.users.behaviour import sequence
 from shopsearch.users.store import SEQUENCE_TYPES
+from shopsearch.users.vectors import sequence
 
 RAILS = ("popular", "profile", "next", "together", "factors", "fused")
 MIN_LENGTH = 3  # a history needs two items to learn from and one to hide
@@ -32,7 +33,7 @@ MIN_LENGTH = 3  # a history needs two items to learn from and one to hide
 
 def histories_from_events(events: Iterable[Event]) -> dict[str, list[str]]:
     """Each shopper's carted and bought products in time order (as the online profile keeps them)."""
-    touched: dict[str, list] = defaultdict(list)
+    touched: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
     for event in events:
         if event.type in SEQUENCE_TYPES and event.ts is not None:
             touched[event.user_id].append((event.product_id, event.ts))
@@ -177,7 +178,7 @@ def unit_mean_profiles(
     ids: list[str], texts: np.ndarray | None, histories: dict[str, list[str]]
 ) -> Callable[[str], np.ndarray | None]:
     """Offline profile vectors: the unit mean of the history's text vectors (online, the profile is
-    the time-decayed, type-weighted one from `users.behaviour`; for a purchase log they nearly agree)."""
+    the time-decayed, type-weighted one from `users.vectors`; for a purchase log they nearly agree)."""
     if texts is None:
         return lambda user: None
     row = {key: i for i, key in enumerate(ids)}

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -51,6 +51,14 @@ class Described:
 Rows = dict[str, tuple[dict[str, float], dict[str, float], "np.ndarray | None"]]
 
 
+class Shopper(NamedTuple):
+    """A shopper as the candidate pools see them: the factor (from their items' ALS factors) and the
+    shopper vector (text), either missing for a new shopper."""
+
+    factor: np.ndarray | None
+    vector: np.ndarray | None
+
+
 class Sources(Protocol):
     """Where the candidates and their data come from: matrices offline, OpenSearch online. The three
     calls are the three steps that depend on each other (online, one round trip each)."""
@@ -61,14 +69,7 @@ class Sources(Protocol):
         """For each known recent item: (next-after scores, together scores, item factor or None);
         and the profile pool (k-NN by the text profile vector)."""
 
-    def expand(
-        self,
-        factor: np.ndarray | None,
-        known: Sequence[str],
-        profile: np.ndarray | None,
-        params: FusionParams,
-        exclude: set[str],
-    ) -> list[str]:
+    def expand(self, shopper: Shopper, known: Sequence[str], params: FusionParams, exclude: set[str]) -> list[str]:
         """The factor pool (k-NN by the shopper's factor); may describe `known` meanwhile."""
 
     def popular(self, k: int) -> list[str]: ...
@@ -134,7 +135,7 @@ def fuse(
             ]
         )
     )
-    keys = list(dict.fromkeys([*seen, *sources.expand(user_factor, seen, profile, params, exclude)]))
+    keys = list(dict.fromkeys([*seen, *sources.expand(Shopper(user_factor, profile), seen, params, exclude)]))
     described = sources.describe(keys, profile)
     columns = {
         "next": np.array([next_scores.get(k, 0.0) for k in keys]),
@@ -159,7 +160,8 @@ def _vector(weights: dict[str, float]) -> np.ndarray:
 
 
 def blend(features: np.ndarray, weights: dict[str, float]) -> np.ndarray:
-    return features @ _vector(weights)
+    blended: np.ndarray = features @ _vector(weights)
+    return blended
 
 
 def reason(features: np.ndarray, weights: dict[str, float]) -> str:

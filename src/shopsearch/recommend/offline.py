@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from shopsearch.recommend.factors import FactorParams, item_factors
-from shopsearch.recommend.fusion import Described, FusionParams, Rows
+from shopsearch.recommend.fusion import Described, FusionParams, Rows, Shopper
 from shopsearch.recommend.sequences import SequenceParams, item_counts, tables
 
 
@@ -80,15 +80,8 @@ class MatrixSources:
                 )
         return found, self._nearest(self.by_text, profile, params.profile_pool, exclude)
 
-    def expand(
-        self,
-        factor: np.ndarray | None,
-        known: Sequence[str],
-        profile: np.ndarray | None,
-        params: FusionParams,
-        exclude: set[str],
-    ) -> list[str]:
-        return self._nearest(self.by_factor, factor, params.factor_pool, exclude)
+    def expand(self, shopper: Shopper, known: Sequence[str], params: FusionParams, exclude: set[str]) -> list[str]:
+        return self._nearest(self.by_factor, shopper.factor, params.factor_pool, exclude)
 
     def _nearest(
         self, space: tuple[np.ndarray, np.ndarray | None], vector: np.ndarray | None, k: int, exclude: set[str]

@@ -9,17 +9,17 @@ from opensearchpy import OpenSearch
 
 from shopsearch.client import get_document, get_documents
 from shopsearch.errors import UnknownItems
+from shopsearch.hits import ITEM_FIELDS, rail_item
 from shopsearch.plugins.base import Candidates, Context
+from shopsearch.queries import rails as R
+from shopsearch.queries.search import filters, hide
 from shopsearch.recommend.fusion import blend, fuse, reason
 from shopsearch.recommend.store import EngineSources, RecsStore, fusion_params
-from shopsearch.relevance import query as Q
 from shopsearch.relevance.profile import RelevanceProfile
 from shopsearch.relevance.scoring import cosine, mmr
-from shopsearch.relevance.variants import GROUP_FIELD, group_of
-from shopsearch.users.store import UserProfileStore, recent_ids
+from shopsearch.relevance.variants import group_of
+from shopsearch.users.store import ShopperVectorStore, recent_ids
 from shopsearch.vector_codec import unpack
-
-ITEM_FIELDS = [*Q.RESULT_FIELDS, GROUP_FIELD]
 
 
 class Recommender:
@@ -29,14 +29,14 @@ class Recommender:
         alias: str,
         vector_field: str,
         copy_field: str,
-        users: UserProfileStore,
+        users: ShopperVectorStore,
         cf_index: str,
         recs: RecsStore,
     ) -> None:
         self.client, self.alias, self.users, self.cf_index, self.recs = client, alias, users, cf_index, recs
         self.vector_field, self.copy_field = vector_field, copy_field
 
-    def for_you(self, user_id: str, size: int, category: str | None, profile: RelevanceProfile) -> list[dict]:
+    def for_you(self, user_id: str, size: int, category: str | None, profile: RelevanceProfile) -> list[dict[str, Any]]:
         """The fused rail when a model is trained (`shopsearch recs train`) and the shopper has a
         history; else k-NN on the profile vector blended with business value (also for a category);
         else popular."""
@@ -49,7 +49,9 @@ class Recommender:
         vector = np.asarray(found["vector"], dtype=np.float64)
         return self.for_vector(vector, found.get("purchased") or [], size, category, profile)
 
-    def fused(self, found: dict[str, Any], meta: dict[str, Any], size: int, profile: RelevanceProfile) -> list[dict]:
+    def fused(
+        self, found: dict[str, Any], meta: dict[str, Any], size: int, profile: RelevanceProfile
+    ) -> list[dict[str, Any]]:
         """Candidates from the sequence tables, the item factors, the profile vector and popular,
         ranked by the learned blend; diversity as the relevance profile says."""
         params = fusion_params(meta)
@@ -69,57 +71,53 @@ class Recommender:
         best = [i for i in best if fused.keys[i] in products]
         texts = np.array([unpack(products[fused.keys[i]].pop(self.copy_field)) for i in best]) if diverse else None
         best_score = score[best]
-        picked = mmr(best_score, texts, profile.spec.diversity, size) if diverse else list(range(len(best)))[:size]
+        picked = (
+            mmr(best_score, texts, profile.spec.diversity, size) if texts is not None else list(range(len(best)))[:size]
+        )
         items = []
         for p in picked:
             key = fused.keys[best[p]]
             why = _why(reason(fused.features[best[p]], params.weights), fused.because.get(key), products)
-            items.append(_item({"_id": key, "_source": products[key]}, float(best_score[p]), why))
+            items.append(rail_item({"_id": key, "_source": products[key]}, float(best_score[p]), why))
         return items
 
     def for_vector(
         self, vector: np.ndarray, purchased: list[str], size: int, category: str | None, profile: RelevanceProfile
-    ) -> list[dict]:
+    ) -> list[dict[str, Any]]:
         """The for-you rail of any profile vector (also used offline, on held-out purchases)."""
-        exclude = {"ids": {"values": purchased}}
-        hits = self._knn(vector, size * 3, Q.filters(category=category), exclude)
+        hits = self._knn(vector, size * 3, [*filters(category=category), *hide(purchased)])
         if not hits:
             return self.popular(size, category, profile)
         candidates = _candidates(hits, self.copy_field)
         score = cosine(candidates.vectors, vector)
         business = profile.signal("business")
-        if business is not None:
-            score = score + business.weight * business.values(candidates, Context(None, vector))
+        values = business.values(candidates, Context(None, vector)) if business is not None else None
+        if business is not None and values is not None:  # None: the signal does not apply (as in blend)
+            score = score + business.weight * values
         picked = mmr(score, candidates.vectors, profile.spec.diversity, size)
-        return [_item(hits[i], float(score[i]), "profile match") for i in picked]
+        return [rail_item(hits[i], float(score[i]), "profile match") for i in picked]
 
-    def popular(self, size: int, category: str | None, profile: RelevanceProfile) -> list[dict]:
+    def popular(self, size: int, category: str | None, profile: RelevanceProfile) -> list[dict[str, Any]]:
         """Best by the business term (sales, price) in the category: the cold-start rail."""
         business = profile.signal("business")
-        clauses = Q.filters(category=category)
-        match = {"bool": {"filter": clauses}} if clauses else {"match_all": {}}
-        body = Q.browse_search(match, business.engine_script() if business else None, 0, size)
+        body = R.popular(filters(category=category), business.engine_script() if business else None, size)
         hits = self.client.search(index=self.alias, body=body)["hits"]["hits"]
         reason = f"popular in {category}" if category else "popular"
-        return [_item(h, h["_score"], reason) for h in hits]
+        return [rail_item(h, h["_score"], reason) for h in hits]
 
-    def similar(self, product_id: str, size: int, diversity: float = 0.0) -> list[dict]:
+    def similar(self, product_id: str, size: int, diversity: float = 0.0) -> list[dict[str, Any]]:
         """Nearest products by item vector; the item itself and its variants (same group_id) left out."""
         item = self._product(product_id)
         vector = unpack(item["_source"][self.copy_field]).astype(np.float64)
-        exclude: list[dict[str, Any]] = [{"ids": {"values": [product_id]}}]
-        group = group_of(item["_source"])
-        if group:
-            exclude.append({"term": {GROUP_FIELD: group}})
-        hits = self._knn(vector, size * 2 + 10, [], {"bool": {"should": exclude}})
+        hits = self._knn(vector, size * 2 + 10, R.not_this_family(product_id, group_of(item["_source"])))
         if not hits:
             return []
         candidates = _candidates(hits, self.copy_field)
         score = cosine(candidates.vectors, vector)
         picked = mmr(score, candidates.vectors, diversity, size)
-        return [_item(hits[i], float(score[i]), f"similar to {item['_source'].get('title')}") for i in picked]
+        return [rail_item(hits[i], float(score[i]), f"similar to {item['_source'].get('title')}") for i in picked]
 
-    def bought_together(self, product_id: str, size: int) -> list[dict]:
+    def bought_together(self, product_id: str, size: int) -> list[dict[str, Any]]:
         """Co-purchased products from `shopsearch cf build`; topped up with similar ones when data is thin."""
         item = self._product(product_id)
         title = item["_source"].get("title")
@@ -127,7 +125,9 @@ class Recommender:
         items = []
         if neighbours:
             docs = get_documents(self.client, self.alias, [n["id"] for n in neighbours], _source=ITEM_FIELDS)
-            items = [_item(d, n["score"], f"bought with {title}") for d, n in zip(docs, neighbours) if d.get("found")]
+            items = [
+                rail_item(d, n["score"], f"bought with {title}") for d, n in zip(docs, neighbours) if d.get("found")
+            ]
         if len(items) < size:
             seen = {product_id, *(i["id"] for i in items)}
             items += [s for s in self.similar(product_id, size) if s["id"] not in seen][: size - len(items)]
@@ -145,12 +145,10 @@ class Recommender:
             raise UnknownItems([product_id])
         return found
 
-    def _knn(
-        self, vector: np.ndarray, k: int, clauses: list[dict[str, Any]], exclude: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        knn = Q.knn_query(vector.tolist(), k, self.vector_field, [*clauses, {"bool": {"must_not": [exclude]}}])
-        body = {"size": k, "_source": [*ITEM_FIELDS, self.copy_field], "query": knn}
-        return self.client.search(index=self.alias, body=body)["hits"]["hits"]
+    def _knn(self, vector: np.ndarray, k: int, clauses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        body = R.nearest(vector.tolist(), k, self.vector_field, clauses, [*ITEM_FIELDS, self.copy_field])
+        found: list[dict[str, Any]] = self.client.search(index=self.alias, body=body)["hits"]["hits"]
+        return found
 
 
 def _candidates(hits: list[dict[str, Any]], copy_field: str) -> Candidates:
@@ -167,7 +165,7 @@ def _candidates(hits: list[dict[str, Any]], copy_field: str) -> Candidates:
 
 
 def _why(feature: str, because: str | None, products: dict[str, dict[str, Any]]) -> str:
-    title = (products.get(because) or {}).get("title") or because
+    title = ((products.get(because) if because is not None else None) or {}).get("title") or because
     return {
         "next": f"bought next after {title}",
         "together": f"bought with {title}",
@@ -175,13 +173,3 @@ def _why(feature: str, because: str | None, products: dict[str, dict[str, Any]])
         "profile": "profile match",
         "popular": "popular",
     }[feature]
-
-
-def _item(hit: dict[str, Any], score: float, reason: str) -> dict[str, Any]:
-    source = hit["_source"]
-    return {
-        "id": hit["_id"],
-        **{k: source.get(k) for k in ("title", "brand", "category", "price", "sales")},
-        "score": round(float(score), 6),
-        "reason": reason,
-    }

@@ -61,9 +61,10 @@ def directed_counts(histories: Sequence[np.ndarray], n_items: int, params: Seque
     return counts
 
 
-def _damped(counts: sp.spmatrix, n: np.ndarray, params: SequenceParams) -> sp.csr_matrix:
+def _damped(counts: sp.csr_matrix, n: np.ndarray, params: SequenceParams) -> sp.csr_matrix:
     safe = np.maximum(n, 1.0)
-    return (sp.diags(safe**-params.a) @ counts @ sp.diags(safe**-params.b)).tocsr()
+    damped: sp.csr_matrix = (sp.diags(safe**-params.a) @ counts @ sp.diags(safe**-params.b)).tocsr()
+    return damped
 
 
 def top_per_row(matrix: sp.csr_matrix, top: int) -> sp.csr_matrix:

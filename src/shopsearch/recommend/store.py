@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +23,10 @@ from opensearchpy import OpenSearch, helpers
 from shopsearch.errors import SearchUnavailable
 from shopsearch.indexer.lifecycle import alias_targets, new_index_name, prune, swap_alias
 from shopsearch.indexer.mapping import load_mapping
-from shopsearch.recommend.fusion import Described, FusionParams, Rows
+from shopsearch.queries import rails as R
+from shopsearch.queries.search import cosine_of, cosine_scored, doc_values_only
+from shopsearch.recommend.fusion import Described, FusionParams, Rows, Shopper
 from shopsearch.recommend.offline import RecsModel
-from shopsearch.relevance import query as Q
 from shopsearch.vector_codec import pack, unpack
 
 MODEL_FIELDS = ["id", "count", "factor_b64"]
@@ -64,8 +65,8 @@ class RecsStore:
         self._meta = (0.0, None)
         return index
 
-    def _documents(self, model: RecsModel, texts: np.ndarray, index: str):
-        for i in np.flatnonzero(model.counts):
+    def _documents(self, model: RecsModel, texts: np.ndarray, index: str) -> Iterator[dict[str, Any]]:
+        for i in map(int, np.flatnonzero(model.counts)):
             factor = model.factors[i]
             neighbours = {"next": model.row(model.next_after, i), "together": model.row(model.together, i)}
             doc: dict[str, Any] = {
@@ -125,14 +126,11 @@ class EngineSources:
     ) -> tuple[Rows, list[str]]:
         searches: dict[str, tuple[str, dict[str, Any]]] = {}
         if recent:
-            body = Q.doc_values_only(Q.ids_search(list(recent)), [*MODEL_FIELDS, "neighbours_b64"])
+            body = doc_values_only(R.by_ids(list(recent)), [*MODEL_FIELDS, "neighbours_b64"])
             searches["recent"] = (self.recs, body)
         if profile is not None and params.profile_pool:
-            knn = {
-                "size": params.profile_pool,
-                "query": Q.knn_query(profile.tolist(), params.profile_pool, self.vector_field, _not(exclude)),
-            }
-            searches["profile"] = (self.products_alias, Q.doc_values_only(knn, ["id"]))
+            knn = R.pool(profile.tolist(), params.profile_pool, self.vector_field, exclude)
+            searches["profile"] = (self.products_alias, doc_values_only(knn, ["id"]))
         found = self._msearch(searches)
         rows: Rows = {}
         for hit in found.get("recent", []):
@@ -143,24 +141,15 @@ class EngineSources:
         pool = []
         for hit in found.get("profile", []):
             pool.append(hit["fields"]["id"][0])
-            self.cosines[pool[-1]] = Q.cosine_of(hit["_score"])
+            self.cosines[pool[-1]] = cosine_of(hit["_score"])
         return rows, pool
 
-    def expand(
-        self,
-        factor: np.ndarray | None,
-        known: Sequence[str],
-        profile: np.ndarray | None,
-        params: FusionParams,
-        exclude: set[str],
-    ) -> list[str]:
+    def expand(self, shopper: Shopper, known: Sequence[str], params: FusionParams, exclude: set[str]) -> list[str]:
+        factor, profile = shopper
         searches = self._descriptions(known, profile)
         if factor is not None and params.factor_pool:
-            knn = {
-                "size": params.factor_pool,
-                "query": Q.knn_query(factor.tolist(), params.factor_pool, "factor", _not(exclude)),
-            }
-            searches["factor"] = (self.recs, Q.doc_values_only(_profile_scored(knn, profile), MODEL_FIELDS))
+            knn = R.pool(factor.tolist(), params.factor_pool, "factor", exclude)
+            searches["factor"] = (self.recs, doc_values_only(_profile_scored(knn, profile), MODEL_FIELDS))
         found = self._msearch(searches)
         self._models(found.get("model", []), scored=profile is not None)
         return self._models(found.get("factor", []), scored=profile is not None)
@@ -182,7 +171,7 @@ class EngineSources:
         if not keys:
             return {}
         # A search, not an mget: mget's per-document realtime gets took 8 ms for 20 products, this 2.
-        hits = self.client.search(index=self.products_alias, body={**Q.ids_search(list(keys)), "_source": fields})
+        hits = self.client.search(index=self.products_alias, body=R.by_ids(list(keys), fields))
         return {hit["_id"]: hit["_source"] for hit in hits["hits"]["hits"]}
 
     def _descriptions(self, keys: Sequence[str], profile: np.ndarray | None) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -192,7 +181,7 @@ class EngineSources:
         self.asked.update(need)
         if not need:
             return {}
-        return {"model": (self.recs, Q.doc_values_only(_profile_scored(Q.ids_search(need), profile), MODEL_FIELDS))}
+        return {"model": (self.recs, doc_values_only(_profile_scored(R.by_ids(need), profile), MODEL_FIELDS))}
 
     def _models(self, hits: list[dict[str, Any]], scored: bool) -> list[str]:
         keys = []
@@ -203,7 +192,7 @@ class EngineSources:
             self.factors[key] = unpack(_padded(fields["factor_b64"][0])).astype(np.float64)
             self.counts[key] = float(fields["count"][0])
             if scored:
-                self.cosines[key] = Q.cosine_of(hit["_score"])
+                self.cosines[key] = cosine_of(hit["_score"])
             keys.append(key)
         return keys
 
@@ -222,11 +211,7 @@ class EngineSources:
 
 
 def _profile_scored(body: dict[str, Any], profile: np.ndarray | None) -> dict[str, Any]:
-    return Q.cosine_scored(body, profile.tolist() if profile is not None else None, TEXT_FIELD)
-
-
-def _not(exclude: set[str]) -> list[dict[str, Any]]:
-    return [{"bool": {"must_not": [{"ids": {"values": sorted(exclude)}}]}}] if exclude else []
+    return cosine_scored(body, profile.tolist() if profile is not None else None, TEXT_FIELD)
 
 
 def _padded(text: str) -> str:
@@ -237,7 +222,7 @@ def _padded(text: str) -> str:
 def catalog_vectors(client: OpenSearch, alias: str, copy_field: str) -> tuple[list[str], np.ndarray]:
     """Every product id of the served catalog with its text vector (for training and offline pools)."""
     ids, rows = [], []
-    for hit in helpers.scan(client, index=alias, query={"_source": [copy_field]}, size=2000):
+    for hit in helpers.scan(client, index=alias, query=R.every_vector(copy_field), size=2000):
         ids.append(hit["_id"])
         rows.append(unpack(hit["_source"][copy_field]))
     order = np.argsort(ids, kind="stable")

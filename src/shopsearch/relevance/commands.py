@@ -8,7 +8,7 @@ import click
 
 from shopsearch.config import Settings
 from shopsearch.relevance.rules import RuleSet
-from shopsearch.relevance.searcher import normalize_query
+from shopsearch.relevance.text import normalize_query
 
 
 @click.group("rules")

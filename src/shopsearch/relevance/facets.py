@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
-PRICE_BUCKETS: list[tuple[float | None, float | None]] = [
-    (None, 25),
-    (25, 50),
-    (50, 100),
-    (100, 250),
-    (250, 500),
-    (500, None),
-]
+from shopsearch.queries.search import PRICE_BUCKETS  # the aggregations themselves: queries.search.facets
 
 
-def aggregations() -> dict[str, Any]:
-    """Brand, category (every level) and price-range counts, computed inside OpenSearch."""
-    ranges = [{k: v for k, v in (("from", low), ("to", high)) if v is not None} for low, high in PRICE_BUCKETS]
-    return {
-        "brand": {"terms": {"field": "brand", "size": 30}},
-        "category": {"terms": {"field": "category_levels", "size": 100}},
-        "price": {"range": {"field": "price", "ranges": ranges}},
-    }
-
-
-def from_aggregations(aggs: dict[str, Any], extra: list[dict[str, Any]] = ()) -> dict[str, list[dict[str, Any]]]:
+def from_aggregations(aggs: dict[str, Any], extra: Sequence[dict[str, Any]] = ()) -> dict[str, list[dict[str, Any]]]:
     """The response's facets: the engine's counts plus those of `extra` sources (k-NN-only hits)."""
     brands = Counter({b["key"]: b["doc_count"] for b in aggs.get("brand", {}).get("buckets", [])})
     categories = Counter({b["key"]: b["doc_count"] for b in aggs.get("category", {}).get("buckets", [])})

@@ -7,6 +7,8 @@ treats as missing.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from shopsearch.plugins.base import Candidates, Context
@@ -64,7 +66,7 @@ def extract(candidates: Candidates, context: Context) -> np.ndarray:
     return np.column_stack([columns[name] for name in FEATURES])
 
 
-def _text_features(query: str, sources: list[dict]) -> dict[str, np.ndarray]:
+def _text_features(query: str, sources: list[dict[str, Any]]) -> dict[str, np.ndarray]:
     asked = text.terms(query)
     content = text.content_terms(asked)
     numbers = [t for t in content if t[0].isdigit()]

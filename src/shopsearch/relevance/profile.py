@@ -26,13 +26,15 @@ class CandidateSizes(BaseModel):
     min_similarity: float | None = Field(default=None, ge=-1, le=1)
 
 
+def _default_event_weights() -> dict[Literal["view", "click", "cart", "purchase"], float]:
+    return {"view": 1.0, "click": 2.0, "cart": 4.0, "purchase": 8.0}
+
+
 class Behaviour(BaseModel):
     """How events build profile vectors: weight per event type, and the half-life of their effect."""
 
     model_config = ConfigDict(extra="forbid")
-    weights: dict[Literal["view", "click", "cart", "purchase"], float] = Field(
-        default_factory=lambda: {"view": 1.0, "click": 2.0, "cart": 4.0, "purchase": 8.0}
-    )
+    weights: dict[Literal["view", "click", "cart", "purchase"], float] = Field(default_factory=_default_event_weights)
     half_life_days: float = Field(default=30.0, gt=0)
 
     @property

@@ -13,7 +13,8 @@ def minmax(values: np.ndarray) -> np.ndarray:
     low, high = values.min(), values.max()
     if high - low < 1e-12:
         return np.ones_like(values) if high > 0 else np.zeros_like(values)
-    return (values - low) / (high - low)
+    scaled: np.ndarray = (values - low) / (high - low)
+    return scaled
 
 
 def rrf(ranks: np.ndarray, k: int) -> np.ndarray:
@@ -29,7 +30,8 @@ def cosine(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
 
 def sales_term(sales: np.ndarray, cap: float) -> np.ndarray:
     """log1p(sales) / log1p(cap), capped at 1: best-sellers up, with diminishing returns."""
-    return np.minimum(1.0, np.log1p(np.maximum(sales, 0)) / np.log1p(cap))
+    term: np.ndarray = np.minimum(1.0, np.log1p(np.maximum(sales, 0)) / np.log1p(cap))
+    return term
 
 
 def cheaper_term(price: np.ndarray, scale: float) -> np.ndarray:

@@ -14,22 +14,21 @@ import threading
 import time
 from collections.abc import Callable
 from functools import lru_cache
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple, cast, overload
 
 import numpy as np
 from opensearchpy import OpenSearch
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from shopsearch.config import Settings
-from shopsearch.encoder import TextEncoder, load_encoder
+from shopsearch import hits as H
+from shopsearch.encoder import TextEncoder
 from shopsearch.errors import ConfigError, SearchUnavailable, VectorSpaceMismatch
 from shopsearch.ids import DocId
 from shopsearch.indexer.lifecycle import serving_models
 from shopsearch.indexer.mapping import IndexMapping
 from shopsearch.plugins.base import Candidates, Context
+from shopsearch.queries import search as Q
 from shopsearch.relevance import facets, rules, variants
-from shopsearch.relevance import query as Q
 from shopsearch.relevance.profile import ProfileSet, RelevanceProfile
 from shopsearch.relevance.scoring import mmr
 from shopsearch.relevance.text import normalize_query
@@ -93,6 +92,15 @@ class SearchRequest(BaseModel):
         )
 
 
+class Plan(NamedTuple):
+    """A search as every step reads it: the request, its profile, the normalised query and its vector."""
+
+    request: SearchRequest
+    profile: RelevanceProfile
+    q: str
+    vector: np.ndarray | None
+
+
 class Searcher:
     """Runs searches for one products alias with one encoder and a set of relevance profiles."""
 
@@ -116,11 +124,12 @@ class Searcher:
         self.vector_field, self.copy_field = mapping.vector_field, mapping.vector_copy_field
         self.query_vector = lru_cache(maxsize=query_cache_size)(self._encode_query)
         self.check_every, self.load_model = check_every, load_model  # load_model: from an index's _meta
-        self._space_checked_at, self._mismatch = -math.inf, None
+        self._space_checked_at = -math.inf
+        self._mismatch: VectorSpaceMismatch | None = None  # the refusal of the last check, repeated until the next
         self._checking = threading.Lock()  # gthread workers (api.threads): one request loads a new model
 
     def _encode_query(self, normalized: str) -> np.ndarray:
-        return self.encoder.encode_queries([normalized])[0]
+        return cast(np.ndarray, self.encoder.encode_queries([normalized])[0])
 
     def _vector_for(self, q: str, profile: RelevanceProfile) -> np.ndarray | None:
         if not (q and profile.spec.candidates.knn):
@@ -163,7 +172,7 @@ class Searcher:
                 if encoder.dimension != self.encoder.dimension:  # shoppers' stored vectors have the old size
                     reason = (
                         f"it has {encoder.dimension} dimensions, not {self.encoder.dimension}: restart the API"
-                        " after `shopsearch profiles rebuild`"
+                        " after `shopsearch shoppers rebuild`"
                     )
                 elif _weights(encoder.model_id) != _weights(model_id):
                     reason = f"{meta.get('model_path')} now holds {encoder.model_id}"
@@ -197,7 +206,7 @@ class Searcher:
         q = normalize_query(request.q)
         vector = self._vector_for(q, profile)
         fired = self.rules.firing(q, request.category, request.brand) if self.rules and request.rules else []
-        result = self._ordered(request, profile, q, vector, fired)
+        result = self._ordered(Plan(request, profile, q, vector), fired)
         if fired:
             result["rules"] = [rule.id for rule in fired]
             if target := rules.redirect(fired):
@@ -206,17 +215,11 @@ class Searcher:
             result["model"] = self.encoder.model_id if vector is not None else None
         return result
 
-    def _ordered(
-        self,
-        request: SearchRequest,
-        profile: RelevanceProfile,
-        q: str,
-        vector: np.ndarray | None,
-        fired: list[rules.Rule],
-    ) -> dict[str, Any]:
+    def _ordered(self, plan: Plan, fired: list[rules.Rule]) -> dict[str, Any]:
+        request, profile, q, vector = plan
         clauses = request.filter_clauses() + Q.hide(rules.hidden(fired))
         if q and request.sort == "relevance":
-            return self._blended(request, profile, q, vector, clauses, fired)
+            return self._blended(plan, clauses, fired)
         # Browse and field sorts: OpenSearch orders and pages the whole match set.
         start = (request.page - 1) * request.size
         match = Q.match_query(q, _listed(vector), profile, clauses, self.vector_field)
@@ -232,7 +235,7 @@ class Searcher:
         aggs = result.get("aggregations", {})
         return {
             "query": prefix,
-            "products": [{"id": h["_id"], **h["_source"]} for h in result["hits"]["hits"]],
+            "products": [H.suggestion(h) for h in result["hits"]["hits"]],
             "brands": [b["key"] for b in aggs.get("brand", {}).get("buckets", [])],
             "categories": [b["key"] for b in aggs.get("category", {}).get("buckets", [])],
         }
@@ -243,7 +246,7 @@ class Searcher:
         profile = profile or self.profiles.get(request.profile)
         q = normalize_query(request.q)
         vector = self._vector_for(q, profile)
-        candidates, context, _ = self._retrieve(request, profile, q, vector, request.filter_clauses())
+        candidates, context, _ = self._retrieve(Plan(request, profile, q, vector), request.filter_clauses())
         return candidates, context
 
     def features(self, request: SearchRequest) -> tuple[Candidates, dict[str, np.ndarray]]:
@@ -251,16 +254,9 @@ class Searcher:
         candidates, context = self.candidates(request)
         return candidates, signal_values(self.profiles.get(request.profile), candidates, context)
 
-    def _blended(
-        self,
-        request: SearchRequest,
-        profile: RelevanceProfile,
-        q: str,
-        vector: np.ndarray | None,
-        clauses: list[dict[str, Any]],
-        fired: list[rules.Rule],
-    ) -> dict[str, Any]:
-        candidates, context, (total, facet_counts) = self._retrieve(request, profile, q, vector, clauses)
+    def _blended(self, plan: Plan, clauses: list[Q.Clause], fired: list[rules.Rule]) -> dict[str, Any]:
+        request, profile, q, _ = plan
+        candidates, context, (total, facet_counts) = self._retrieve(plan, clauses)
         scores, parts, order = _ranked(request, profile, candidates, context, fired)
         folded: dict[int, list[int]] = {}
         placed = rules.pins(fired, rules.hidden(fired))
@@ -282,12 +278,12 @@ class Searcher:
         for doc_id in page:
             i = at.get(doc_id)
             if i is None:  # pinned from outside the candidates, or past them: no blended score
-                hits.append(_hit(outside[doc_id], doc_id, None, {} if request.explain else None, notes.get(doc_id)))
+                hits.append(H.hit(outside[doc_id], doc_id, None, {} if request.explain else None, notes.get(doc_id)))
                 continue
             explain = {name: float(v[i]) for name, v in parts.items()} if request.explain else None
-            hits.append(_hit(candidates.sources[i], doc_id, scores[i], explain, notes.get(doc_id)))
+            hits.append(H.hit(candidates.sources[i], doc_id, scores[i], explain, notes.get(doc_id)))
             if i in folded:
-                hits[-1]["variants"] = [variants.card(candidates.ids[j], candidates.sources[j]) for j in folded[i]]
+                hits[-1]["variants"] = [H.variant(candidates.ids[j], candidates.sources[j]) for j in folded[i]]
         total -= sum(len(members) for members in folded.values())  # a family counts once, like its card
         result = _response(
             request, profile, total + uncounted, facet_counts, hits, personalized=context.user_vector is not None
@@ -344,15 +340,9 @@ class Searcher:
             sum(Q.TEXT_MATCH not in h.get("matched_queries", []) for h in hits),
         )
 
-    def _retrieve(
-        self,
-        request: SearchRequest,
-        profile: RelevanceProfile,
-        q: str,
-        vector: np.ndarray | None,
-        clauses: list[dict[str, Any]],
-    ) -> tuple[Candidates, Context, tuple[int, dict[str, Any]]]:
+    def _retrieve(self, plan: Plan, clauses: list[Q.Clause]) -> tuple[Candidates, Context, tuple[int, dict[str, Any]]]:
         """One msearch: the candidates, the context to score them in, and the total and facets."""
+        request, profile, q, vector = plan
         searches = {}
         if profile.spec.candidates.bm25:
             searches["bm25"] = (self.alias, Q.bm25_search(q, profile, clauses, self.copy_field))
@@ -394,7 +384,7 @@ class Searcher:
         for h in result["hits"]["hits"]:
             score = weight * h["_score"] if signal and h.get("_score") is not None else None
             parts = {signal: score} if request.explain and signal and score is not None else None
-            hits.append(_hit(h["_source"], h["_id"], score, parts))
+            hits.append(H.hit(h["_source"], h["_id"], score, parts))
         facet_counts = facets.from_aggregations(result.get("aggregations", {}))
         return _response(request, profile, result["hits"]["total"]["value"], facet_counts, hits, personalized=False)
 
@@ -437,32 +427,6 @@ class Searcher:
         )
 
 
-def searcher_from(settings: Settings, client: OpenSearch | None = None, encoder: TextEncoder | None = None) -> Searcher:
-    """The searcher the settings describe (the API and offline evaluation both build it here)."""
-    from shopsearch.client import create_client
-    from shopsearch.indexer.mapping import load_mapping
-    from shopsearch.indexer.service import encoder_from
-
-    def load_model(meta: dict[str, Any]) -> TextEncoder:
-        if not meta.get("model_path"):
-            raise ValueError("the index does not record its model's path (built before shopsearch recorded it)")
-        update = {"path": Path(meta["model_path"]), "runtime": meta.get("model_runtime", "torch")}
-        return load_encoder(settings.model.model_copy(update=update))
-
-    return Searcher(
-        client or create_client(settings.opensearch),
-        encoder or encoder_from(settings),
-        ProfileSet(settings.api.profiles_dir, settings.api.default_profile),
-        settings.index.alias,
-        load_mapping(settings.index.mapping),
-        settings.api.users_index,
-        settings.api.query_cache_size,
-        settings.api.model_check_s,
-        load_model,
-        rules.RuleSet(settings.api.rules_dir),
-    )
-
-
 def _weights(model_id: str) -> str:
     """The content-hash part of a model id: the name part may differ between copies, the weights may not."""
     return model_id.rpartition("@")[2]
@@ -483,7 +447,9 @@ def _ranked(
     return scores, parts, sorted(range(len(scores)), key=lambda i: (-scores[i], candidates.ids[i]))
 
 
-def blend(profile: RelevanceProfile, candidates: Candidates, context: Context) -> tuple[np.ndarray, dict]:
+def blend(
+    profile: RelevanceProfile, candidates: Candidates, context: Context
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """score = Σ weight · value over the signals that apply; returns the scores and each weighted part."""
     parts: dict[str, np.ndarray] = {}
     for signal in profile.signals:
@@ -517,8 +483,12 @@ def _above_floor(knn: dict[str, Any], floor: float | None) -> dict[str, Any]:
     return {**knn, "hits": {**knn["hits"], "hits": hits}}
 
 
+@overload
+def _listed(vector: np.ndarray) -> list[float]: ...
+@overload
+def _listed(vector: None) -> None: ...
 def _listed(vector: np.ndarray | None) -> list[float] | None:
-    return None if vector is None else vector.tolist()
+    return None if vector is None else cast(list[float], vector.tolist())
 
 
 def _user_vector(found: dict[str, Any] | None) -> np.ndarray | None:
@@ -531,32 +501,12 @@ def _reason(error: dict[str, Any]) -> str:
     return f"{error.get('type')}: {error.get('reason')}"
 
 
-def _hit(
-    source: dict[str, Any],
-    doc_id: str,
-    score: float | None,
-    explain: dict[str, float] | None,
-    rule_notes: list[str] | None = None,
-) -> dict:
-    """A result as the API shows it; with explain, each signal's part and what query rules did to it."""
-    hit = {
-        "id": doc_id,
-        **{k: source.get(k) for k in ("title", "brand", "category", "price", "sales", "in_stock")},
-        "score": None if score is None else round(float(score), 6),
-    }
-    if explain is not None:
-        hit["explain"] = {name: round(value, 6) for name, value in explain.items()}
-        if rule_notes:
-            hit["rules"] = rule_notes
-    return hit
-
-
 def _response(
     request: SearchRequest,
     profile: RelevanceProfile,
     total: int,
     facet_counts: dict[str, Any],
-    hits: list[dict],
+    hits: list[dict[str, Any]],
     personalized: bool,
 ) -> dict[str, Any]:
     return {

@@ -4,7 +4,7 @@ words), personal (user vector), business, and ltr (a LambdaMART ranker trained b
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
@@ -63,15 +63,13 @@ class CoverageSignal(Signal):
 
 
 class PersonalSignal(Signal):
-    """cos(p_u, v_d): the user's profile vector against the item vector; absent user, no term."""
+    """cos(p_u, v_d): the shopper vector against the item vector; absent user, no term."""
 
     name = "personal"
     needs_vectors = True
 
     def values(self, candidates: Candidates, context: Context) -> np.ndarray | None:
-        if context.user_vector is None:
-            return None
-        return cosine(candidates.vectors, context.user_vector)
+        return None if context.user_vector is None else cosine(candidates.vectors, context.user_vector)
 
 
 class BusinessParams(SignalParams):
@@ -156,7 +154,8 @@ class RankerSignal(Signal):
 
     def _predict(self, matrix: np.ndarray, **options: bool) -> np.ndarray:
         # One thread: a few hundred rows gain nothing from more, and API workers share the cores.
-        return self.booster.predict(matrix, num_threads=1, **options)
+        # A dense matrix in, a dense array out (sparse results are only for sparse input).
+        return cast(np.ndarray, self.booster.predict(matrix, num_threads=1, **options))
 
     def contributions(self, candidates: Candidates, context: Context) -> dict[str, np.ndarray] | None:
         """Each feature's part of the scaled value (pred_contrib over the raw score, scaled like it)."""

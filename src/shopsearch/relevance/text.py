@@ -7,7 +7,9 @@ Product queries carry sizes ("3/4 in", "20 v", "5 gal") that titles spell differ
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any, Literal
 
 from rapidfuzz import fuzz, process
 
@@ -60,7 +62,8 @@ _UNITS = {
     "gpm": "gpm",
 }
 _UNIT_NAMES = frozenset(_UNITS.values())
-PRODUCT_FIELDS = ("title", "brand", "category")  # the words a shopper sees on a result
+ProductField = Literal["title", "brand", "category"]
+PRODUCT_FIELDS: tuple[ProductField, ...] = ("title", "brand", "category")  # the words a shopper sees on a result
 STOPWORDS = frozenset("a an and the or for of in on to with by at from x".split())
 _GLUED = re.compile(r"(\d)(?=[a-z\"'])")  # 20v -> 20 v, 3/4" -> 3/4 "
 _TOKEN = re.compile(r"\d+(?:[./]\d+)*|[a-z]+|[\"']")
@@ -88,7 +91,7 @@ def terms(text: str) -> tuple[str, ...]:
     return tuple(_stem(t) for t in kept)
 
 
-def product_terms(source: dict, fields: tuple[str, ...] | list[str] = PRODUCT_FIELDS) -> tuple[str, ...]:
+def product_terms(source: dict[str, Any], fields: Sequence[str] = PRODUCT_FIELDS) -> tuple[str, ...]:
     """The terms of a product's fields, in order (missing fields are empty)."""
     return terms(" ".join(str(source.get(f) or "") for f in fields))
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-GROUP_FIELD = "attrs.group_id"
-CARD_FIELDS = ("title", "price", "in_stock")  # what a card shows of each other variant
+# The field is hits.GROUP_FIELD; what a card shows of each other variant is hits.Variant (hits.variant).
 
 
 def group_of(source: dict[str, Any]) -> str | None:
@@ -31,7 +30,3 @@ def collapse(
             leaders[group] = i
         kept.append(i)
     return kept, folded
-
-
-def card(doc_id: str, source: dict[str, Any]) -> dict[str, Any]:
-    return {"id": doc_id, **{field: source.get(field) for field in CARD_FIELDS}}

@@ -10,17 +10,20 @@ configured the API is open, which `serve` allows on a loopback address only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NoReturn
 
 from flask import Flask, g, request
-from flask_openapi3 import APIBlueprint, Tag
+from flask_openapi3.blueprint import APIBlueprint
+from flask_openapi3.models.tag import Tag
+from flask_openapi3.types import ResponseDict, SecuritySchemesDict
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from shopsearch import keys
 from shopsearch.access import tokens
 from shopsearch.config import AuthSettings
 from shopsearch.keys import Role
+from shopsearch.search_api.metrics import app_metrics
 from shopsearch.search_api.schemas import ERRORS, Error
-from shopsearch.search_api.services import services
 
 PUBLIC = None
 PUBLIC_PREFIXES = ("openapi.", "swagger.")  # the API's own documentation pages
@@ -38,17 +41,17 @@ NEEDS: dict[str, Role | None] = {
     "recommend.similar": "search",
     "recommend.bought_together": "search",
     "recommend.for_you": "search",
-    "users.post_events": "search",  # every event must be the caller's own shopper's, or the role events
+    "events.post_events": "search",  # every event must be the caller's own shopper's, or the role events
     "users.list_users": "admin",
-    "users.get_profile": "admin",
-    "users.set_profile": "admin",
+    "users.get_vector": "admin",
+    "users.set_vector": "admin",
     "users.forget_user": "admin",
     "ops.metrics": "admin",
     "ops.admin_analytics": "admin",
 }
-SECURITY = [{"apiKey": []}, {"shopperToken": []}]
-RESPONSES = {401: Error, 403: Error}
-SCHEMES = {
+SECURITY: list[dict[str, list[str]]] = [{"apiKey": []}, {"shopperToken": []}]
+RESPONSES: ResponseDict = {401: Error, 403: Error}
+SCHEMES: SecuritySchemesDict = {
     "apiKey": {"type": "http", "scheme": "bearer", "description": "An API key (role search, events or admin)."},
     "shopperToken": {"type": "http", "scheme": "bearer", "description": "A shopper token: acts for one user."},
 }
@@ -131,6 +134,6 @@ def _identify(roles: dict[str, Role], secret: str | None) -> Caller:
     return Caller(role=role)
 
 
-def _refuse(error: type[Unauthorized] | type[Forbidden], message: str) -> None:
-    services().metrics.refused.labels(str(error.code)).inc()
+def _refuse(error: type[Unauthorized] | type[Forbidden], message: str) -> NoReturn:
+    app_metrics().refused.labels(str(error.code)).inc()
     raise error(message)

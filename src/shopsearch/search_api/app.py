@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
-from flask import g, request
+from flask import Response, g, request
 from flask.json.provider import DefaultJSONProvider
-from flask_openapi3 import Info, OpenAPI
+from flask_openapi3.models.info import Info
+from flask_openapi3.openapi import OpenAPI
 from opensearchpy import OpenSearch
 
 from shopsearch import __version__
-from shopsearch.client import api_client
 from shopsearch.config import Settings, load_settings
 from shopsearch.encoder import TextEncoder
-from shopsearch.events.searches import SearchLog
-from shopsearch.events.store import EventStore
-from shopsearch.experiments.store import ExperimentStore
-from shopsearch.recommend.rails import Recommender
-from shopsearch.recommend.store import RecsStore
-from shopsearch.relevance.searcher import searcher_from
-from shopsearch.search_api import access, ops, recommend, search, users, web
+from shopsearch.search_api import access, events, ops, recommendations, search, users, web
 from shopsearch.search_api.errors import bad_parameter, register_error_handlers
-from shopsearch.search_api.metrics import Metrics
-from shopsearch.search_api.services import EXTENSION, Services
-from shopsearch.users.ingest import EventIngest
-from shopsearch.users.store import UserProfileStore
+from shopsearch.search_api.metrics import METRICS, Metrics
+from shopsearch.search_api.services import EXTENSION
+from shopsearch.wiring import build_services
 
 
 def create_app(
@@ -42,41 +36,9 @@ def create_app(
     )
     app.json = BoundedJSON(app)
     app.config["MAX_CONTENT_LENGTH"] = settings.api.max_body_bytes
-    writer = client or api_client(settings, retries=False)
-    searcher = searcher_from(settings, client or api_client(settings), encoder)
-    client = searcher.client
-    users_store = UserProfileStore(
-        client,
-        settings.api.users_index,
-        settings.api.users_mapping,
-        settings.index.alias,
-        searcher.copy_field,
-        searcher.encoder.dimension,
-    )
-    events = EventIngest(EventStore(writer, settings.api.events_stream, settings.api.events_template), users_store)
-    recs = RecsStore(client, settings.api.recs_alias, settings.api.recs_mapping)
-    recommender = Recommender(
-        client,
-        settings.index.alias,
-        searcher.vector_field,
-        searcher.copy_field,
-        users_store,
-        settings.api.cf_index,
-        recs,
-    )
-    searches = SearchLog(writer, settings.api.searches_stream, settings.api.searches_template)
-    app.extensions[EXTENSION] = Services(
-        settings,
-        client,
-        searcher,
-        users_store,
-        events,
-        recommender,
-        Metrics(),
-        searches,
-        ExperimentStore(client, settings.api.experiments_index),
-    )
-    for blueprint in (search.bp, users.bp, recommend.bp, ops.bp):
+    app.extensions[EXTENSION] = build_services(settings, client, encoder)
+    app.extensions[METRICS] = Metrics()
+    for blueprint in (search.bp, events.bp, users.bp, recommendations.bp, ops.bp):
         app.register_api(blueprint)
     app.register_blueprint(web.bp)
     _time_requests(app)  # first: refused requests are timed and counted too
@@ -94,7 +56,7 @@ def serving(settings: Settings) -> Settings:
 class BoundedJSON(DefaultJSONProvider):
     """A body nested past the parser's recursion limit is malformed JSON (a 400), not a crash."""
 
-    def loads(self, s: str | bytes, **kwargs):  # noqa: ANN201
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         try:
             return super().loads(s, **kwargs)
         except RecursionError:
@@ -107,7 +69,7 @@ def _time_requests(app: OpenAPI) -> None:
         g.started = time.perf_counter()
 
     @app.after_request
-    def record(response):
+    def record(response: Response) -> Response:
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-        app.extensions[EXTENSION].metrics.observe(endpoint, response.status_code, time.perf_counter() - g.started)
+        app.extensions[METRICS].observe(endpoint, response.status_code, time.perf_counter() - g.started)
         return response

@@ -8,6 +8,7 @@ import socket
 import sys
 
 import click
+from gunicorn.app.wsgiapp import run
 
 from shopsearch.config import Settings
 from shopsearch.errors import ConfigError
@@ -20,8 +21,6 @@ from shopsearch.errors import ConfigError
 @click.pass_obj
 def serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> None:
     """Serve the search API with gunicorn (each worker loads the model once)."""
-    from gunicorn.app.wsgiapp import run
-
     host = host or settings.api.host
     if not settings.auth.enabled and not is_loopback(host):
         raise ConfigError(

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+METRICS = "shopsearch.metrics"  # the app's extensions key
+
+
+def app_metrics() -> Metrics:
+    """The current app's metrics (inside a request or app context)."""
+    metrics: Metrics = current_app.extensions[METRICS]
+    return metrics
 
 
 class Metrics:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from flask import Response, current_app
-from flask_openapi3 import APIBlueprint, Tag
+from flask_openapi3.blueprint import APIBlueprint
+from flask_openapi3.models.tag import Tag
+from flask_openapi3.openapi import OpenAPI
 from opensearchpy.exceptions import OpenSearchException
 from pydantic import BaseModel, ConfigDict, Field
 
 from shopsearch.errors import VectorSpaceMismatch
 from shopsearch.events import analytics
 from shopsearch.search_api import access
+from shopsearch.search_api.metrics import app_metrics
 from shopsearch.search_api.schemas import AnalyticsReport
 from shopsearch.search_api.services import services
 
@@ -24,10 +29,10 @@ class Health(BaseModel):
 
 
 @bp.get("/health", responses={200: Health, 503: Health})
-def health():
+def health() -> tuple[dict[str, Any], int]:
     """Engine reachable, products alias present, model loaded; 503 names what is missing."""
     svc = services()
-    checks = {}
+    checks: dict[str, str] = {}
     try:
         health = svc.client.cluster.health(request_timeout=HEALTH_TIMEOUT)
         checks["engine"] = f"{health['status']} ({health['number_of_nodes']} nodes)"
@@ -54,9 +59,9 @@ def health():
         200: {"description": "Prometheus exposition format", "content": {"text/plain": {"schema": {"type": "string"}}}},
     },
 )
-def metrics():
+def metrics() -> Response:
     """Prometheus exposition format."""
-    return Response(services().metrics.exposition(), mimetype="text/plain; version=0.0.4")
+    return Response(app_metrics().exposition(), mimetype="text/plain; version=0.0.4")
 
 
 class AnalyticsQuery(BaseModel):
@@ -66,13 +71,13 @@ class AnalyticsQuery(BaseModel):
 
 
 @bp.get("/admin/analytics", security=access.SECURITY, responses={**access.RESPONSES, 200: AnalyticsReport})
-def admin_analytics(query: AnalyticsQuery):
+def admin_analytics(query: AnalyticsQuery) -> dict[str, Any]:
     """Search analytics of a window: top, zero-result and no-click queries, rates by position (admin)."""
     settings = services().settings.api
     return analytics.report(services().client, settings.searches_stream, settings.events_stream, query.since, query.top)
 
 
 @bp.get("/openapi.json")
-def openapi():
+def openapi() -> dict[str, Any]:
     """This API's OpenAPI document, generated from the code."""
-    return current_app.api_doc
+    return cast(OpenAPI, current_app).api_doc  # the app create_app builds

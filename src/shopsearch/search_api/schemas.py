@@ -1,73 +1,40 @@
-"""Response and body models: they document the API in /openapi.json (the request model is SearchRequest)."""
+"""Response and body models: they document the API in /openapi.json (the request model is SearchRequest;
+the shapes of a product, a hit and a rail item live with the functions that build them, in shopsearch.hits).
+The response models forbid keys they do not declare: tests/live/test_schemas_live.py checks real responses."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from flask_openapi3.types import ResponseDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from shopsearch.hits import Hit, RailItem, Suggestion
 from shopsearch.ids import DocId
 
-
-class Named(BaseModel):
-    id: str
-    title: str | None = None
-    brand: str | None = None
-    category: str | None = None
-
-
-class Listed(Named):
-    price: float | None = None
-    sales: int | None = None
-
-
-class Variant(BaseModel):
-    id: DocId
-    title: str | None = None
-    price: float | None = None
-    in_stock: bool | None = None
-
-
-class Hit(Listed):
-    in_stock: bool | None = None
-    score: float | None = Field(default=None, description="The blended score (None for field sorts).")
-    explain: dict[str, float] | None = Field(
-        default=None, description="Each signal's weighted contribution; they add up to score."
-    )
-    rules: list[str] | None = Field(default=None, description="With explain: what query rules did to this hit.")
-    variants: list[Variant] | None = Field(default=None, description="The product family's other variants (group_id).")
-    arm: str | None = Field(default=None, description="Under an experiment: the arm (a or b) that placed this hit.")
-
-
-class Product(Listed):
-    """A product's public fields: what GET /products/<id> shows a shopper."""
-
-    description: str | None = None
-    tags: list[str] | None = None
-    rating: float | None = None
-    in_stock: bool | None = None
-    created_at: str | None = None
-
-
-PUBLIC_FIELDS = [name for name in Product.model_fields if name != "id"]
+STRICT = ConfigDict(extra="forbid")
 
 
 class FacetValue(BaseModel):
+    model_config = STRICT
     value: str
     count: int
 
 
 class PriceBucket(BaseModel):
+    model_config = STRICT
     from_: float | None = Field(default=None, alias="from")
     to: float | None = None
     count: int
 
 
 class Facets(BaseModel):
+    model_config = STRICT
     brand: list[FacetValue]
     category: list[FacetValue]
     price: list[PriceBucket]
 
 
 class SearchResponse(BaseModel):
+    model_config = STRICT
     query: str
     profile: str
     personalized: bool
@@ -99,7 +66,7 @@ class WeightedItem(BaseModel):
     weight: float = Field(default=1.0, gt=0)
 
 
-class ProfileBody(BaseModel):
+class VectorBody(BaseModel):
     items: list[DocId | WeightedItem] = Field(
         min_length=1, max_length=1000, description="Product ids, optionally weighted."
     )
@@ -125,20 +92,13 @@ class Error(BaseModel):
     parameter: str | None = None
 
 
-class RailItem(Listed):
-    score: float
-    reason: str = Field(description="Why it is here: similar, bought with ..., popular, for you.")
-
-
 class Rail(BaseModel):
+    model_config = STRICT
     items: list[RailItem]
 
 
-class Suggestion(Named):
-    pass
-
-
 class Suggestions(BaseModel):
+    model_config = STRICT
     query: str
     products: list[Suggestion]
     brands: list[str]
@@ -159,13 +119,13 @@ class EventsAccepted(BaseModel):
     profiles_updated: bool
 
 
-class ProfileSet(BaseModel):
+class VectorSet(BaseModel):
     user_id: str
     items: int
     has_vector: bool
 
 
-class StoredProfile(BaseModel):
+class ShopperVector(BaseModel):
     """The stored profile without its vector (more fields may follow)."""
 
     event_counts: dict[str, int] | None = None
@@ -183,7 +143,7 @@ class Forgotten(BaseModel):
     verified_gone: bool
 
 
-ERRORS = {400: Error, 503: Error}  # every endpoint that takes input and reads the engine
+ERRORS: ResponseDict = {400: Error, 503: Error}  # every endpoint that takes input and reads the engine
 
 
 class QueryRow(BaseModel):

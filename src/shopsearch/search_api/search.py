@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+from flask import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from shopsearch.client import get_document
 from shopsearch.experiments.serving import interleaved, takes_part
+from shopsearch.hits import PUBLIC_FIELDS, Product
+from shopsearch.hits import product as product_page
 from shopsearch.relevance.searcher import SearchRequest
 from shopsearch.search_api import access
 from shopsearch.search_api.errors import error_response
-from shopsearch.search_api.schemas import (
-    PUBLIC_FIELDS,
-    Error,
-    Product,
-    ProductPath,
-    SearchResponse,
-    Suggestions,
-)
+from shopsearch.search_api.schemas import Error, ProductPath, SearchResponse, Suggestions
 from shopsearch.search_api.services import services
 
 log = logging.getLogger(__name__)
@@ -26,7 +23,7 @@ bp = access.blueprint("search", __name__, "search")
 
 
 @bp.get("/search", responses={200: SearchResponse})
-def search(query: SearchRequest):
+def search(query: SearchRequest) -> dict[str, Any] | tuple[Response, int]:
     """Hybrid search: BM25 + query vector + the user's profile vector + business value, with facets."""
     access.act_for(query.user_id)
     if not query.rules:  # a hidden product (a recall) must stay one role away from any shopper
@@ -61,13 +58,13 @@ def search(query: SearchRequest):
 
 
 @bp.get("/products/<product_id>", responses={200: Product, 404: Error})
-def product(path: ProductPath):
+def product(path: ProductPath) -> dict[str, Any] | tuple[Response, int]:
     """One product's public fields (not the catalog's extra columns, the vector or the stock count)."""
     svc = services()
     found = get_document(svc.client, svc.settings.index.alias, path.product_id, _source_includes=PUBLIC_FIELDS)
     if found is None:
         return error_response(404, f"no product {path.product_id!r}")
-    return Product.model_validate({**found["_source"], "id": found["_id"]}).model_dump(exclude_none=True)
+    return product_page(found)
 
 
 class SuggestQuery(BaseModel):
@@ -77,6 +74,6 @@ class SuggestQuery(BaseModel):
 
 
 @bp.get("/suggest", responses={200: Suggestions})
-def suggest(query: SuggestQuery):
+def suggest(query: SuggestQuery) -> dict[str, Any]:
     """Autocomplete for the search box: products by title/brand prefix (typo-tolerant), brands, categories."""
     return services().searcher.suggest(query.q, query.size)

@@ -1,1 +1,1 @@
-"""Users: profile vectors (the math and the store in one place, for the API and the events pipeline)."""
+"""Users: shopper vectors (the math and the store in one place, for the API and the events pipeline)."""

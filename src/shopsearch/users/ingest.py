@@ -1,4 +1,4 @@
-"""Accept events: validate each, check the product exists, store durably, then update profiles."""
+"""Accept events: validate each, check the product exists, store durably, then update shopper vectors."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from shopsearch.events.model import Event, parse_batch
 from shopsearch.events.store import DUPLICATE, EventStore
 from shopsearch.indexer.writer import batched
 from shopsearch.relevance.profile import Behaviour
-from shopsearch.users.store import UserProfileStore
+from shopsearch.users.store import ShopperVectorStore
 
 log = logging.getLogger(__name__)
 REBUILD_CHUNK = 500
@@ -29,7 +29,7 @@ def by_user(events: Iterable[Event]) -> dict[str, list[Event]]:
 
 
 class EventIngest:
-    def __init__(self, store: EventStore, users: UserProfileStore) -> None:
+    def __init__(self, store: EventStore, users: ShopperVectorStore) -> None:
         self.store, self.users = store, users
 
     def ingest(self, payload: Any, behaviour: Behaviour) -> dict[str, Any]:
@@ -57,32 +57,32 @@ class EventIngest:
                 duplicates.append((index, event))
             else:
                 rejected.append({"index": index, "field": "event", "reason": problem})
-        # A duplicate goes to the profile too: the earlier try may have stored it and died before folding it
-        # in; the profile remembers the event ids it holds, so nothing is folded twice.
-        updated = self._update_profiles([event for _, event in stored + duplicates], vectors, behaviour)
-        duplicates = [index for index, _ in duplicates]
+        # A duplicate goes to the shopper vector too: the earlier try may have stored it and died before folding it
+        # in; the shopper vector remembers the event ids it holds, so nothing is folded twice.
+        updated = self._update_vectors([event for _, event in stored + duplicates], vectors, behaviour)
+        duplicate_indices = [index for index, _ in duplicates]
         return {
-            "accepted": len(stored) + len(duplicates),
-            "accepted_indices": sorted([i for i, _ in stored] + duplicates),
-            "duplicates": duplicates,
+            "accepted": len(stored) + len(duplicate_indices),
+            "accepted_indices": sorted([i for i, _ in stored] + duplicate_indices),
+            "duplicates": duplicate_indices,
             "rejected": sorted(rejected, key=lambda r: r["index"]),
             "profiles_updated": updated,
         }
 
-    def _update_profiles(self, events: list[Event], vectors: dict, behaviour: Behaviour) -> bool:
-        """Stored events are safe; a profile that fails to update now is repaired by `profiles rebuild`. Events
+    def _update_vectors(self, events: list[Event], vectors: dict[str, np.ndarray], behaviour: Behaviour) -> bool:
+        """Stored events are safe; a shopper vector that fails to update now is repaired by `shoppers rebuild`. Events
         of a user forgotten while this batch was in flight are deleted again: the forget wins."""
         try:
             late = self.users.apply_events(by_user(events), vectors, behaviour)
             for user_id, forgotten_at in late.items():
                 self.store.delete(user_id, until=forgotten_at)
         except OpenSearchException as exc:
-            log.error("events stored but profiles not updated (run `shopsearch profiles rebuild`): %s", exc)
+            log.error("events stored but shopper vectors not updated (run `shopsearch shoppers rebuild`): %s", exc)
             return False
         return True
 
     def rebuild_all(self, behaviour: Behaviour) -> int:
-        """Recompute every user's profile from the stored events, REBUILD_CHUNK users at a time (memory and
+        """Recompute every shopper vector from the stored events, REBUILD_CHUNK users at a time (memory and
         bulk requests stay bounded however many users there are)."""
         return sum(
             self.users.rebuild(list(chunk), self.usable_events, behaviour)
@@ -90,13 +90,13 @@ class EventIngest:
         )
 
     def prune(self, retention_days: int, behaviour: Behaviour) -> dict[str, int]:
-        """Delete events older than the retention, then recompute the profiles of the users who had any from
-        what is left (a profile keeps no trace of a deleted event); a user with nothing left loses the profile."""
+        """Delete events older than the retention, then recompute the shopper vectors of the users who had any from
+        what is left (a shopper vector keeps no trace of a deleted event); a user with nothing left loses the shopper vector."""
         cutoff = datetime.now(UTC) - timedelta(days=retention_days)
         touched = list(self.store.users(until=cutoff))
         report = {"deleted_events": self.store.delete(until=cutoff), "profiles_rebuilt": 0, "profiles_deleted": 0}
         for chunk in batched(touched, REBUILD_CHUNK):
-            versions = self.users.versions(list(chunk))  # before the events: a batch meanwhile keeps its profile
+            versions = self.users.versions(list(chunk))  # before the events: a batch meanwhile keeps its shopper vector
             events, _ = self.usable_events(list(chunk))
             left = [user for user in chunk if events.get(user)]
             report["profiles_rebuilt"] += self.users.rebuild(left, self.usable_events, behaviour)
@@ -112,7 +112,7 @@ class EventIngest:
         return {u: [e for e in events if e.product_id in vectors] for u, events in grouped.items()}, vectors
 
     def forget(self, user_id: str) -> dict[str, Any]:
-        """Tombstone the user's profile, delete their events, then check that nothing is left. The tombstone
+        """Tombstone the shopper vector, delete their events, then check that nothing is left. The tombstone
         comes first, so a batch in flight either lands before the delete or is turned away by the tombstone."""
         profile_deleted = self.users.forget(user_id)
         deleted_events = self.store.delete(user_id)

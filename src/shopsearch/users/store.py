@@ -1,4 +1,4 @@
-"""User profiles in OpenSearch: the vector p_u, the decayed sum behind it, event counts, purchases.
+"""Shopper vectors in OpenSearch: the vector p_u, the decayed sum behind it, event counts, purchases.
 
 Two ways in: ``set_from_items`` (an explicit list of products) and ``apply_events`` (incremental,
 one read-modify-write per user with optimistic concurrency). ``rebuild`` recomputes from events.
@@ -22,20 +22,21 @@ from shopsearch.client import get_documents
 from shopsearch.errors import UnknownItems
 from shopsearch.events.model import Event
 from shopsearch.indexer.mapping import load_mapping
+from shopsearch.queries.users import first_shoppers
 from shopsearch.relevance.profile import Behaviour
 from shopsearch.relevance.scoring import weighted_unit_mean
-from shopsearch.users.behaviour import Touch, accumulate, direction, sequence
+from shopsearch.users.vectors import Touch, accumulate, direction, sequence
 from shopsearch.vector_codec import pack, unpack
 
 MAX_PURCHASED = 1000  # remembered purchases (for-you leaves them out)
-MAX_FOLDED = 1000  # event ids a profile remembers having folded in (a retry comes soon after the first try)
+MAX_FOLDED = 1000  # event ids a shopper vector remembers having folded in (a retry comes soon after the first try)
 MAX_RECENT = 50  # newest carted or bought products, in time order: the sequence the fused rail reads
 SEQUENCE_TYPES = ("cart", "purchase")
 FORGOTTEN = "forgotten_at"
 PROFILE_KEYS = {"vector", "ref_time", "event_counts"}  # a tombstone has none of them
 
 
-class UserProfileStore:
+class ShopperVectorStore:
     """Reads and writes the users index (created on first write from its mapping file)."""
 
     def __init__(
@@ -73,7 +74,7 @@ class UserProfileStore:
 
     def set_from_items(self, user_id: str, items: dict[str, float]) -> np.ndarray | None:
         """p_u from weighted products; store it (or clear it when the mean is empty) and return it. The rest of
-        the profile (decayed sum, counts, purchases) is kept, and events applied meanwhile are not lost."""
+        the shopper vector (decayed sum, counts, purchases) is kept, and events applied meanwhile are not lost."""
         vectors = self.item_vectors(items)
         vector = weighted_unit_mean(np.array([vectors[i] for i in items]), np.array(list(items.values())))
         if vector is None:
@@ -92,7 +93,7 @@ class UserProfileStore:
     def apply_events(
         self, events_by_user: dict[str, list[Event]], vectors: dict[str, np.ndarray], behaviour: Behaviour
     ) -> dict[str, datetime]:
-        """Fold new events into each user's profile. Events from before a user was forgotten (a batch that was
+        """Fold new events into each shopper vector. Events from before a user was forgotten (a batch that was
         in flight during DELETE /users/<id>) are left out; returns those users and when they were forgotten,
         so the caller deletes what the batch stored."""
         late: dict[str, datetime] = {}
@@ -101,7 +102,7 @@ class UserProfileStore:
             docs = {}
             for user, doc in current.items():
                 cutoff = _forgotten_at(doc)
-                kept = [e for e in events_by_user[user] if cutoff is None or e.ts > cutoff]
+                kept = [e for e in events_by_user[user] if cutoff is None or e.when() > cutoff]
                 if cutoff is not None and len(kept) < len(events_by_user[user]):
                     late[user] = cutoff
                 if kept:
@@ -114,10 +115,10 @@ class UserProfileStore:
     def rebuild(
         self,
         user_ids: list[str],
-        events_of: Callable[[list[str]], tuple[dict[str, list[Event]], dict]],
+        events_of: Callable[[list[str]], tuple[dict[str, list[Event]], dict[str, np.ndarray]]],
         behaviour: Behaviour,
     ) -> int:
-        """Recompute these users' profiles from all of their events. Each round reads the profiles' versions
+        """Recompute these shopper vectors from all of their events. Each round reads the shopper vectors' versions
         first and the events second, so an event stored meanwhile is either in the fold or makes the write
         conflict and the round repeat for that user: nothing applied concurrently is overwritten."""
 
@@ -131,25 +132,20 @@ class UserProfileStore:
         return len(user_ids)
 
     def first(self, count: int) -> list[str]:
-        """The first `count` user ids that have a profile, in id order (the demo page's shopper switcher)."""
+        """The first `count` user ids that have a shopper vector, in id order (the demo page's shopper switcher)."""
         if not self.client.indices.exists(index=self.index):
             return []
-        body = {
-            "size": count,
-            "_source": False,
-            "sort": [{"id": "asc"}],
-            "query": {"bool": {"must_not": [{"exists": {"field": FORGOTTEN}}]}},
-        }
+        body = first_shoppers(count, FORGOTTEN)
         return [hit["_id"] for hit in self.client.search(index=self.index, body=body)["hits"]["hits"]]
 
     def get(self, user_id: str) -> dict[str, Any] | None:
-        """The profile (None for none, or a forgotten user's tombstone)."""
+        """The shopper vector (None for none, or a forgotten user's tombstone)."""
         found = self._read(user_id)
         return found[0] if found and PROFILE_KEYS & set(found[0]) else None
 
     def forget(self, user_id: str) -> bool:
-        """Replace the profile by a tombstone that keeps only when the user was forgotten (no personal data):
-        a batch in flight meanwhile cannot bring the profile back (apply_events leaves its events out)."""
+        """Replace the shopper vector by a tombstone that keeps only when the user was forgotten (no personal data):
+        a batch in flight meanwhile cannot bring the shopper vector back (apply_events leaves its events out)."""
         existed = self.get(user_id) is not None
         now = datetime.now(UTC).isoformat()
         self._update([user_id], lambda current: {user_id: {FORGOTTEN: now}})
@@ -160,7 +156,7 @@ class UserProfileStore:
         return np.asarray(found["vector"], dtype=np.float64) if found and found.get("vector") else None
 
     def delete(self, user_id: str, unless_changed_since: tuple[int, int] | None = None) -> bool:
-        """Delete the profile (only if its version is still the one given, when one is: 409s are left alone)."""
+        """Delete the shopper vector (only if its version is still the one given, when one is: 409s are left alone)."""
         if not self.client.indices.exists(index=self.index):
             return False
         version = (
@@ -169,10 +165,10 @@ class UserProfileStore:
             else {"if_seq_no": unless_changed_since[0], "if_primary_term": unless_changed_since[1]}
         )
         result = self.client.delete(index=self.index, id=user_id, ignore=[404, 409], refresh="true", **version)
-        return result.get("result") == "deleted"
+        return bool(result.get("result") == "deleted")
 
     def versions(self, user_ids: list[str]) -> dict[str, tuple[int, int]]:
-        """The current version (seq_no, primary term) of each of these profiles that exists."""
+        """The current version (seq_no, primary term) of each of these shopper vectors that exists."""
         return {user: version for user, (_, version) in self._read_many(user_ids).items()}
 
     def _read(self, user_id: str) -> tuple[dict[str, Any], tuple[int, int]] | None:
@@ -183,7 +179,7 @@ class UserProfileStore:
             return {}
         try:  # no existence check first: it was a round trip on every personalised request
             docs = self.client.mget(index=self.index, body={"ids": user_ids})["docs"]
-        except NotFoundError:  # no profile written yet
+        except NotFoundError:  # no shopper vector written yet
             return {}
         return {d["_id"]: (d["_source"], (d["_seq_no"], d["_primary_term"])) for d in docs if d.get("found")}
 
@@ -194,22 +190,22 @@ class UserProfileStore:
         attempts: int = 20,
     ) -> None:
         """Read-modify-write with optimistic concurrency, one read and one bulk write per round. `change` gets
-        the pending users' current profiles ({} for a new user) and returns the new ones. A profile read is
+        the pending users' current shopper vectors ({} for a new user) and returns the new ones. A shopper vector read is
         replaced only if unchanged since, a new one created only if still absent (concurrent first batches
         of one user would otherwise overwrite each other); the users that lost a race go round again."""
         pending = list(dict.fromkeys(user_ids))
         for attempt in range(attempts):
-            if attempt:  # writers racing for one profile: spread them out (jittered, growing to ~0.3 s)
+            if attempt:  # writers racing for one shopper vector: spread them out (jittered, growing to ~0.3 s)
                 time.sleep(random.uniform(0, 0.01 * 2 ** min(attempt, 5)))
             current = self._read_many(pending)
             docs = change({u: current[u][0] if u in current else {} for u in pending})
             pending = self._write_many(docs, {u: version for u, (_, version) in current.items()})
             if not pending:
                 return
-        raise ConflictError(409, "version_conflict", f"profiles kept changing: {sorted(pending)[:5]}")
+        raise ConflictError(409, "version_conflict", f"shopper vectors kept changing: {sorted(pending)[:5]}")
 
     def _write_many(self, docs: dict[str, dict[str, Any]], versions: dict[str, tuple[int, int]]) -> list[str]:
-        """Bulk-write profiles: `index` conditional on the version read, or `create` where there was none;
+        """Bulk-write shopper vectors: `index` conditional on the version read, or `create` where there was none;
         return the users whose write lost a race. refresh=true: the very next search sees the new vectors."""
         if not docs:
             return []
@@ -226,7 +222,7 @@ class UserProfileStore:
         conflicts = [f["_id"] for f in failed if f["status"] == 409]
         others = [f for f in failed if f["status"] != 409]
         if others:
-            raise TransportError(others[0]["status"], "profile write failed", others[0].get("error"))
+            raise TransportError(others[0]["status"], "shopper vector write failed", others[0].get("error"))
         return conflicts
 
     def _ensure_index(self) -> None:
@@ -238,14 +234,14 @@ class UserProfileStore:
 def _folded(
     doc: dict[str, Any], events: list[Event], vectors: dict[str, np.ndarray], behaviour: Behaviour
 ) -> dict[str, Any]:
-    """The profile document after these events: sum, vector, counts and purchases updated. Events whose id the
-    profile already holds are left out (a retried batch), and the ids of those folded in are remembered."""
+    """The shopper vector document after these events: sum, vector, counts and purchases updated. Events whose id the
+    shopper vector already holds are left out (a retried batch), and the ids of those folded in are remembered."""
     held = doc.get("folded") or []
     seen = set(held)
     events = [e for e in events if e.event_id is None or e.event_id not in seen]
     if not events and doc:
         return doc
-    touches = [Touch(e.ts, behaviour.weights[e.type], vectors[e.product_id]) for e in events]
+    touches = [Touch(e.when(), behaviour.weights[e.type], vectors[e.product_id]) for e in events]
     acc = unpack(doc["acc"]).astype(np.float64) if doc.get("acc") else None
     ref = datetime.fromisoformat(doc["ref_time"]) if doc.get("ref_time") else None
     acc, ref = accumulate(acc, ref, touches, behaviour.half_life_seconds)
@@ -268,7 +264,7 @@ def _folded(
 
 
 def _tombstone(doc: dict[str, Any]) -> dict[str, Any]:
-    """What a profile keeps of its user's having been forgotten (the watermark later events are held to)."""
+    """What a shopper vector keeps of its user's having been forgotten (the watermark later events are held to)."""
     return {FORGOTTEN: doc[FORGOTTEN]} if FORGOTTEN in doc else {}
 
 
@@ -283,5 +279,5 @@ def _recent(kept: list[dict[str, str]], events: list[Event]) -> list[dict[str, s
     return [{"id": key, "ts": ts.isoformat()} for key, ts in sequence(seen)[-MAX_RECENT:]]
 
 
-def recent_ids(profile: dict[str, Any]) -> list[str]:
-    return [item["id"] for item in profile.get("recent") or []]
+def recent_ids(shopper: dict[str, Any]) -> list[str]:
+    return [item["id"] for item in shopper.get("recent") or []]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from shopsearch.events.model import parse_batch
 from shopsearch.recommend.cf import co_occurrence
 from shopsearch.relevance.scoring import mmr
-from shopsearch.users.behaviour import Touch, accumulate, direction
+from shopsearch.users.vectors import Touch, accumulate, direction
 
 DAY = 86400.0
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

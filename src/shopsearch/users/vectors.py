@@ -1,6 +1,6 @@
-"""Profile vectors from behaviour: a time-decayed, type-weighted sum of item vectors, kept incrementally.
+"""Shopper vectors from behaviour: a time-decayed, type-weighted sum of item vectors, kept incrementally.
 
-The profile keeps the unnormalised sum S at a reference time t_ref. An event of weight w on item v
+The shopper vector keeps the unnormalised sum S at a reference time t_ref. An event of weight w on item v
 at time t adds w · 2^-((t_ref - t)/h) · v; moving t_ref forward multiplies S by 2^-(Δ/h). The order
 of events does not matter, so the incremental sum equals a rebuild from all events (up to rounding),
 and p_u = S / |S| is the direction only.
@@ -17,7 +17,7 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Touch:
-    """One event as the profile sees it: when, how much it counts, and the item's vector."""
+    """One event as the shopper vector sees it: when, how much it counts, and the item's vector."""
 
     ts: datetime
     weight: float
@@ -33,11 +33,12 @@ def accumulate(
 ) -> tuple[np.ndarray, datetime]:
     """Fold events into (S, t_ref); t_ref becomes the latest time seen."""
     new_ref = max([t.ts for t in touches] + ([ref] if ref else []))
-    total = (
-        np.zeros_like(touches[0].vector, dtype=np.float64)
-        if acc is None
-        else acc * decay((new_ref - ref).total_seconds(), half_life_seconds)
-    )
+    if acc is None:
+        total = np.zeros_like(touches[0].vector, dtype=np.float64)
+    elif ref is None:
+        raise ValueError("an accumulated sum needs the reference time it was decayed to")
+    else:
+        total = acc * decay((new_ref - ref).total_seconds(), half_life_seconds)
     for touch in touches:
         total = total + touch.weight * decay((new_ref - touch.ts).total_seconds(), half_life_seconds) * touch.vector
     return total, new_ref
@@ -50,7 +51,7 @@ def direction(acc: np.ndarray) -> np.ndarray | None:
 
 def sequence(touched: Iterable[tuple[str, datetime]]) -> list[tuple[str, datetime]]:
     """Products in time order, each once at its latest time: a shopper's history as the recommender
-    reads it (online from the profile, offline from the events)."""
+    reads it (online from the shopper vector, offline from the events)."""
     latest: dict[str, datetime] = {}
     for key, ts in touched:
         if key not in latest or ts >= latest[key]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from shopsearch.errors import UnknownItems
@@ -25,7 +27,7 @@ class ForYouQuery(RailQuery):
 
 
 @bp.get("/for-you", responses={200: Rail})
-def for_you(query: ForYouQuery):
+def for_you(query: ForYouQuery) -> dict[str, Any] | tuple[dict[str, str], int]:
     """From the user's profile vector, minus what they bought; popular in the category for a new user."""
     access.act_for(query.user_id)
     svc = services()
@@ -36,7 +38,7 @@ def for_you(query: ForYouQuery):
 
 
 @bp.get("/similar/<product_id>", responses={200: Rail, 404: Error})
-def similar(path: ProductPath, query: RailQuery):
+def similar(path: ProductPath, query: RailQuery) -> dict[str, Any] | tuple[dict[str, str], int]:
     """Nearest products by item vector; the product itself and its variants are left out."""
     svc = services()
     diversity = svc.searcher.profiles.get(None).spec.diversity
@@ -47,7 +49,7 @@ def similar(path: ProductPath, query: RailQuery):
 
 
 @bp.get("/bought-together/<product_id>", responses={200: Rail, 404: Error})
-def bought_together(path: ProductPath, query: RailQuery):
+def bought_together(path: ProductPath, query: RailQuery) -> dict[str, Any] | tuple[dict[str, str], int]:
     """Products carted or bought with this one (collaborative filtering); similar ones fill in."""
     try:
         return {"items": services().recommender.bought_together(path.product_id, query.size)}

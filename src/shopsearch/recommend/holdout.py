@@ -11,12 +11,12 @@ from collections import defaultdict
 from shopsearch.events.model import Event
 from shopsearch.recommend.rails import Recommender
 from shopsearch.relevance.profile import RelevanceProfile
-from shopsearch.users.behaviour import Touch, accumulate, direction
-from shopsearch.users.store import UserProfileStore
+from shopsearch.users.store import ShopperVectorStore
+from shopsearch.users.vectors import Touch, accumulate, direction
 
 
 def holdout_hit_rates(
-    events: list[Event], users: UserProfileStore, recommender: Recommender, profile: RelevanceProfile, k: int = 10
+    events: list[Event], users: ShopperVectorStore, recommender: Recommender, profile: RelevanceProfile, k: int = 10
 ) -> dict[str, float]:
     behaviour = profile.spec.behaviour
     vectors = users.known_vectors({e.product_id for e in events})
@@ -28,15 +28,15 @@ def holdout_hit_rates(
     popular = [item["id"] for item in recommender.popular(k + 50, None, profile)]
     evaluated = 0
     for user_events in grouped.values():
-        purchases = sorted((e for e in user_events if e.type == "purchase"), key=lambda e: e.ts)
+        purchases = sorted((e for e in user_events if e.type == "purchase"), key=Event.when)
         if len(purchases) < 2:
             continue
         held = purchases[-1]
-        train = [e for e in user_events if e.ts < held.ts and e.session_id != held.session_id]
+        train = [e for e in user_events if e.when() < held.when() and e.session_id != held.session_id]
         bought = list({e.product_id for e in train if e.type == "purchase"})
         if not train or held.product_id in bought:
             continue
-        touches = [Touch(e.ts, behaviour.weights[e.type], vectors[e.product_id]) for e in train]
+        touches = [Touch(e.when(), behaviour.weights[e.type], vectors[e.product_id]) for e in train]
         vector = direction(accumulate(None, None, touches, behaviour.half_life_seconds)[0])
         if vector is None:
             continue
