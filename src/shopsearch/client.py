@@ -78,3 +78,9 @@ def get_documents(client: OpenSearch, index: str, doc_ids: list[str], **params: 
             error = doc["error"]
             raise NotFoundError(404, error.get("type", "not_found") if isinstance(error, dict) else str(error), doc)
     return docs
+
+
+def refusal(error: dict[str, Any] | None) -> str:
+    """An OpenSearch error object as one line: "type: reason" (what every message here quotes of it)."""
+    error = error or {}
+    return f"{error.get('type')}: {error.get('reason')}"

@@ -35,7 +35,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
-from shopsearch.errors import ConfigError
+from shopsearch.errors import ConfigError, error_key
 from shopsearch.keys import Role, digest
 
 ENV_PREFIX = "SHOPSEARCH_"
@@ -355,7 +355,7 @@ def load_settings(config_file: str | os.PathLike[str] | None = None, **overrides
 def _describe(exc: ValidationError, path: Path | None) -> str:
     lines = []
     for err in exc.errors():
-        key = ".".join(str(part) for part in err["loc"])
+        key = error_key(err)
         env_name = ENV_PREFIX + "_".join(str(p) for p in err["loc"][:2]).upper()
         where = f"{env_name}" if env_name in os.environ else (str(path) if path else "defaults")
         lines.append(f"{where}: {key}: {err['msg']}")

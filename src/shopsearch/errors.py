@@ -1,5 +1,24 @@
 """The errors shopsearch expects and explains, in one light module (the CLI maps them to one-line messages)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+    from pydantic_core import ErrorDetails
+
+
+def error_key(err: ErrorDetails) -> str:
+    """Where a validation error is, as every message here names a field: "items.0.id" ("" for the whole)."""
+    return ".".join(str(part) for part in err["loc"])
+
+
+def first_problem(exc: ValidationError, prefix: str = "") -> str:
+    """ "KEY: message" of a validation error's first problem, the key under `prefix`."""
+    err = exc.errors()[0]
+    return f"{prefix}{error_key(err)}: {err['msg']}"
+
 
 class ShopsearchError(Exception):
     """Base of every expected error: the message alone tells the user what is wrong."""

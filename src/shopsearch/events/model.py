@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from shopsearch.errors import error_key
 from shopsearch.ids import DocId
 from shopsearch.relevance.text import normalize_query
 
@@ -78,6 +79,6 @@ def parse_batch(payload: Any) -> tuple[list[tuple[int, Event]], list[dict[str, A
             valid.append((index, Event.model_validate(item).stamped(now)))
         except ValidationError as exc:
             err = exc.errors()[0]
-            field = ".".join(str(p) for p in err["loc"]) or "event"
+            field = error_key(err) or "event"
             rejected.append({"index": index, "field": field, "reason": f"{field}: {err['msg']}"})
     return valid, rejected

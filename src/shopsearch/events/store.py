@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from opensearchpy import OpenSearch, helpers
 
+from shopsearch.client import refusal
 from shopsearch.events.model import Event
 from shopsearch.queries import events as queries
 
@@ -121,9 +122,4 @@ def _outcome(item: dict[str, Any]) -> str | None:
         return None
     if item["status"] == 409:
         return DUPLICATE
-    return _reason(item)
-
-
-def _reason(item: dict[str, Any]) -> str:
-    error = item.get("error", {})
-    return f"not stored ({item.get('status')}): {error.get('type')}: {error.get('reason')}"
+    return f"not stored ({item.get('status')}): {refusal(item.get('error'))}"

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from shopsearch.errors import MappingError
+from shopsearch.errors import MappingError, first_problem
 
 BUILTIN_ANALYZERS = frozenset(
     {"standard", "simple", "whitespace", "stop", "keyword", "pattern", "english", "cjk", "fingerprint"}
@@ -106,9 +106,7 @@ def _validate(path: Path, model: type[BaseModel], data: Any, prefix: str) -> Any
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        key = prefix + ".".join(str(part) for part in err["loc"])
-        raise MappingError(f"{path}: {key}: {err['msg']}") from None
+        raise MappingError(f"{path}: {first_problem(exc, prefix)}") from None
 
 
 def _check_analyzers(path: Path, spec: MappingFile) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from shopsearch.errors import error_key
 from shopsearch.ids import DocId
 
 CATEGORY_SEPARATOR = " > "
@@ -113,6 +114,6 @@ def parse_product(row: dict[str, Any]) -> Product:
     except ValidationError as exc:
         fields: dict[str, str] = {}
         for err in exc.errors():
-            name = ".".join(str(part) for part in err["loc"]) or "row"
+            name = error_key(err) or "row"
             fields.setdefault(name, err["msg"])
         raise RowError(fields) from None

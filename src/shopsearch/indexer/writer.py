@@ -23,6 +23,7 @@ import numpy as np
 from opensearchpy import OpenSearch, helpers
 from tqdm import tqdm
 
+from shopsearch.client import refusal
 from shopsearch.config import IndexSettings
 from shopsearch.encoder import TextEncoder
 from shopsearch.indexer.catalog import RawRow
@@ -235,8 +236,7 @@ class CatalogWriter:
             return
         report.failed_ids.add(doc_id)
         report.rejected += 1
-        error = item.get("error", {})
-        reason = f"OpenSearch refused the document ({item.get('status')}): {error.get('type')}: {error.get('reason')}"
+        reason = f"OpenSearch refused the document ({item.get('status')}): {refusal(item.get('error'))}"
         self.dead.reject(
             source=raw.source if raw else "bulk",
             row=raw.row if raw else None,

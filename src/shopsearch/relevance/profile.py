@@ -8,7 +8,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from shopsearch.errors import ConfigError
+from shopsearch.errors import ConfigError, first_problem
 from shopsearch.plugins.base import Signal
 from shopsearch.relevance.registry import available_signals
 from shopsearch.relevance.watched import WatchedDirectory
@@ -79,8 +79,7 @@ def load_profile(path: Path) -> RelevanceProfile:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: invalid YAML: {exc}") from None
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ConfigError(f"{path}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        raise ConfigError(f"{path}: {first_problem(exc)}") from None
     registry = available_signals()
     signals = []
     for name, params in spec.signals.items():
@@ -90,8 +89,7 @@ def load_profile(path: Path) -> RelevanceProfile:
             parsed = registry[name].Params.model_validate(params or {}, context={"profile_dir": path.parent})
             signals.append(registry[name](parsed))
         except ValidationError as exc:
-            err = exc.errors()[0]
-            raise ConfigError(f"{path}: signals.{name}.{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+            raise ConfigError(f"{path}: {first_problem(exc, f'signals.{name}.')}") from None
         except ValueError as exc:  # a signal that cannot start (e.g. a ranker model of other features)
             raise ConfigError(f"{path}: signals.{name}: {exc}") from None
     return RelevanceProfile(path.stem, spec, signals)

@@ -17,7 +17,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from shopsearch.errors import ConfigError
+from shopsearch.errors import ConfigError, first_problem
 from shopsearch.ids import DocId
 from shopsearch.relevance.text import normalize_query
 from shopsearch.relevance.watched import WatchedDirectory
@@ -125,8 +125,7 @@ def load_rules(path: Path) -> list[Rule]:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: invalid YAML: {exc}") from None
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ConfigError(f"{path}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        raise ConfigError(f"{path}: {first_problem(exc)}") from None
 
 
 def _unique(path: Path) -> list[Rule]:

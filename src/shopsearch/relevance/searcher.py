@@ -21,6 +21,7 @@ from opensearchpy import OpenSearch
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shopsearch import hits as H
+from shopsearch.client import refusal
 from shopsearch.encoder import TextEncoder
 from shopsearch.errors import ConfigError, SearchUnavailable, VectorSpaceMismatch
 from shopsearch.ids import DocId
@@ -399,7 +400,7 @@ class Searcher:
             if "error" in response:
                 if index == self.users_index:
                     continue
-                raise SearchUnavailable(f"search on {index!r} failed: {_reason(response['error'])}")
+                raise SearchUnavailable(f"search on {index!r} failed: {refusal(response['error'])}")
             found[name] = response
         return found
 
@@ -495,10 +496,6 @@ def _user_vector(found: dict[str, Any] | None) -> np.ndarray | None:
     hits = (found or {}).get("hits", {}).get("hits", [])
     vector = hits[0]["_source"].get("vector") if hits else None
     return np.asarray(vector, dtype=np.float64) if vector else None
-
-
-def _reason(error: dict[str, Any]) -> str:
-    return f"{error.get('type')}: {error.get('reason')}"
 
 
 def _response(

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from werkzeug.exceptions import HTTPException
 
-from shopsearch.errors import SearchUnavailable, UnknownItems
+from shopsearch.errors import SearchUnavailable, UnknownItems, error_key
 from shopsearch.search_api.metrics import app_metrics
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def bad_parameter(exc: ValidationError) -> Response:
 
 def _problem(err: ErrorDetails) -> dict[str, str]:
     message = str(err["msg"]).removeprefix("Value error, ")
-    name = ".".join(str(part) for part in err["loc"])
+    name = error_key(err)
     if not name and ": " in message:  # a cross-field check names its parameter first
         name, message = message.split(": ", 1)
     return {"parameter": name or "request", "message": message}
