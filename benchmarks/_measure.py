@@ -13,7 +13,7 @@ def engine_cpu_s(client) -> float:  # noqa: ANN001
 
 def exact_top10(client, index: str, vectors: np.ndarray) -> list[set[str]]:  # noqa: ANN001
     """The true 10 nearest products of each vector: cosine against every product, in the engine."""
-    from shopsearch.queries import search as Q
+    from shopsearch.queries import products as Q
 
     return [
         {
@@ -36,7 +36,7 @@ def recall_at_10(
     k: int = 50,
 ) -> float:
     """Mean share of the true 10 that approximate k-NN (k, and ef_search when given) returns in its top 10."""
-    from shopsearch.queries import search as Q
+    from shopsearch.queries import products as Q
 
     found = []
     for vector, true in zip(vectors.tolist(), truth):

@@ -27,7 +27,7 @@ def main() -> None:
     from shopsearch import wiring
     from shopsearch.config import load_settings
     from shopsearch.lab.judgments import load_csv
-    from shopsearch.queries import search as Q
+    from shopsearch.queries import products as Q
     from shopsearch.relevance.searcher import SearchRequest, blend, normalize_query
     from shopsearch.vector_codec import pack, unpack
 

@@ -47,7 +47,6 @@ def main() -> None:
     )
 
     from shopsearch import wiring
-    from shopsearch.client import create_client
     from shopsearch.config import load_settings
     from shopsearch.lab.evaluate import report, run_profile
     from shopsearch.lab.judgments import load_csv
@@ -82,7 +81,7 @@ def main() -> None:
         runs = [run_profile(searcher, held, name) for name in ("default", "semantic")]
         scores = report(held, runs)["scores"]
         rows.append((label, rate, scores["default"]["ndcg@10"], scores["semantic"]["ndcg@10"]))
-    client = create_client(load_settings().opensearch)
+    client = wiring.client(load_settings())
     client.indices.delete(index=f"{ALIAS}-*", ignore_unavailable=True)
     torch_rate, torch_default, torch_semantic = rows[0][1:]
     print(f"\nHome Depot: {products} titles reindexed from an empty vector cache; {len(held.queries)} held-out queries")

@@ -40,13 +40,12 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=2000)
     args = parser.parse_args()
 
-    from shopsearch.client import create_client
+    from shopsearch import text, wiring
     from shopsearch.config import load_settings
     from shopsearch.encoder import Encoder
     from shopsearch.indexer.vector_cache import VectorCache, text_key
     from shopsearch.lab.judgments import load_csv
     from shopsearch.lab.tune import split
-    from shopsearch.relevance import text
     from shopsearch.relevance.scoring import minmax, rrf
     from shopsearch.relevance.searcher import normalize_query
 
@@ -62,7 +61,7 @@ def main() -> None:
     known.update({text_key(t): v for t, v in zip(missing, encoder.encode_documents(missing, progress=True))})
     items = np.stack([known[text_key(t)] for t in titles])
     queries = encoder.encode_queries([normalize_query(judged.queries[q]) for q in qids])
-    client = create_client(load_settings().opensearch)
+    client = wiring.client(load_settings())
     pools = {}
     for start in tqdm(range(0, len(qids), 50), desc="BM25 top 500", unit="50 queries"):
         chunk, lines = qids[start : start + 50], []

@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 from shopsearch import wiring
-from shopsearch.client import create_client
 from shopsearch.config import load_settings
 from shopsearch.indexer import lifecycle
 from shopsearch.indexer.catalog import read_catalog
@@ -60,7 +59,7 @@ def main() -> None:
         encoder.encode_documents(texts, progress=True)
         raw = len(texts) / (time.perf_counter() - began)
 
-        indexer = Indexer(settings, client=create_client(settings.opensearch), encoder=encoder)
+        indexer = wiring.indexer(settings, encoder=encoder)
         try:
             first = _timed_reindex(indexer, args.catalog)
             second = _timed_reindex(indexer, args.catalog)

@@ -30,12 +30,12 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=4000, help="as the fine-tuning run used")
     args = parser.parse_args()
     os.environ.update({"SHOPSEARCH_INDEX_ALIAS": "homedepot", "SHOPSEARCH_API_PROFILES_DIR": str(args.profiles)})
-    from shopsearch import wiring
+    from shopsearch import text, wiring
     from shopsearch.config import load_settings
     from shopsearch.lab import finetune, ltr, tune
     from shopsearch.lab.judgments import load_csv
     from shopsearch.lab.learn import collect, ranker_pool
-    from shopsearch.relevance import features, text
+    from shopsearch.relevance import features
     from shopsearch.relevance.scoring import minmax
 
     judged = load_csv(DATA / "judgments.csv")

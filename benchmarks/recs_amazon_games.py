@@ -30,14 +30,14 @@ import numpy as np
 import requests
 from _server import api_server, percentiles_ms
 
-from shopsearch.client import create_client
+from shopsearch import wiring
 from shopsearch.config import load_settings
 from shopsearch.indexer.mapping import load_mapping
 from shopsearch.recommend.experiment import report, sample, score_users, table, unit_mean_profiles
 from shopsearch.recommend.factors import FactorParams
 from shopsearch.recommend.offline import MatrixSources, RecsModel
 from shopsearch.recommend.sequences import SequenceParams
-from shopsearch.recommend.store import RecsStore, catalog_vectors, fusion_params
+from shopsearch.recommend.store import catalog_vectors, fusion_params
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "amazon-games"
 NAMES = {
@@ -91,8 +91,8 @@ def offline(history: dict[str, list[str]], targets: dict[str, str], served: list
     """Every rail for every dev shopper, in-process: the served model's weights over the same model
     fitted again from the histories (exact k-NN instead of the engine's HNSW)."""
     settings = load_settings()
-    client = create_client(settings.opensearch)
-    meta = RecsStore(client, settings.api.recs_alias, settings.api.recs_mapping).meta()
+    client = wiring.client(settings)
+    meta = wiring.recs_store(settings, client).meta()
     ids, texts = catalog_vectors(client, settings.index.alias, load_mapping(settings.index.mapping).vector_copy_field)
     model = RecsModel.fit(
         list(history.values()), ids, SequenceParams(**meta["sequence"]), FactorParams(**meta["factors"])

@@ -46,7 +46,7 @@ def main() -> None:
     from shopsearch.lab.evaluate import report, run_profile
     from shopsearch.lab.judgments import load_csv
     from shopsearch.lab.tune import split
-    from shopsearch.queries import search as Q
+    from shopsearch.queries import products as Q
     from shopsearch.relevance.searcher import normalize_query
 
     settings = load_settings(index={"alias": "homedepot"})

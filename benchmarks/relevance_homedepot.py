@@ -36,10 +36,10 @@ ALIAS = "homedepot"
 
 
 def index_catalog(reuse: bool, alias: str, model: Path | None = None) -> str:
-    from shopsearch.client import create_client
+    from shopsearch import wiring
     from shopsearch.config import load_settings
 
-    client = create_client(load_settings().opensearch)
+    client = wiring.client(load_settings())
     lines = sum(1 for _ in (DATA / "catalog.jsonl").open(encoding="utf-8"))
     if reuse and client.indices.exists_alias(name=alias) and client.count(index=alias)["count"] == lines:
         return "reused"

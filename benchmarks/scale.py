@@ -167,13 +167,12 @@ def main() -> None:
     from shopsearch import wiring
     from shopsearch.config import load_settings
     from shopsearch.indexer import lifecycle
-    from shopsearch.indexer.service import Indexer
     from shopsearch.lab.judgments import load_csv
     from shopsearch.lab.tune import split
 
     settings = load_settings(index={"alias": ALIAS})
     records = [json.loads(line) for line in (DATA / "catalog.jsonl").open(encoding="utf-8")]
-    indexer = Indexer(settings)
+    indexer = wiring.indexer(settings)
     client = indexer.client
     if args.reuse:
         index = next(iter(client.indices.get_alias(name=ALIAS)))

@@ -130,10 +130,10 @@ def main() -> None:
     args = parser.parse_args()
     queries, items = long_tail() if args.long_tail else (QUERIES, ["P00001", "P00010", "P00100", "P00200"])
     ticket = count()
-    from shopsearch.client import create_client
+    from shopsearch import wiring
     from shopsearch.config import load_settings
 
-    client = create_client(load_settings().opensearch)
+    client = wiring.client(load_settings())
     with api_server(args.workers) as base:
         profile = {"items": [*items[:3], {"id": items[3], "weight": 2}]}
         requests.put(f"{base}/users/bench-user/vector", json=profile, timeout=30).raise_for_status()

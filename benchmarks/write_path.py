@@ -82,13 +82,12 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300, help="held-out queries for recall@10")
     args = parser.parse_args()
     from shopsearch import wiring
-    from shopsearch.client import create_client
     from shopsearch.config import load_settings
     from shopsearch.lab.judgments import load_csv
     from shopsearch.lab.tune import split
 
     settings = load_settings()
-    client = create_client(settings.opensearch)
+    client = wiring.client(settings)
     judged = load_csv(DATA / "judgments.csv")
     held = split(judged, 0.2)[1][: args.queries]
     vectors = wiring.encoder(settings).encode_queries([judged.queries[q] for q in held])

@@ -21,14 +21,16 @@ from shopsearch.errors import ConfigError, ReindexError
 from shopsearch.events.searches import SearchLog
 from shopsearch.events.store import EventStore
 from shopsearch.experiments.store import ExperimentStore
-from shopsearch.indexer.mapping import load_mapping
+from shopsearch.indexer.mapping import IndexMapping, load_mapping
+from shopsearch.indexer.service import Indexer
 from shopsearch.recommend.rails import Recommender
 from shopsearch.recommend.store import RecsStore
-from shopsearch.relevance.profile import Behaviour, ProfileSet
+from shopsearch.relevance.profile import ProfileSet
 from shopsearch.relevance.rules import RuleSet
 from shopsearch.relevance.searcher import Searcher
 from shopsearch.users.ingest import EventIngest
 from shopsearch.users.store import ShopperVectorStore
+from shopsearch.users.vectors import Behaviour
 
 
 def client(settings: Settings) -> OpenSearch:
@@ -70,8 +72,26 @@ def searcher(settings: Settings, client: OpenSearch | None = None, encoder: Text
         settings.api.query_cache_size,
         settings.api.model_check_s,
         load_model,
-        RuleSet(settings.api.rules_dir),
+        rules(settings),
     )
+
+
+def indexer(settings: Settings, client: OpenSearch | None = None, encoder: TextEncoder | None = None) -> Indexer:
+    """The indexer for index.alias. The mapping file is checked first, so a bad one fails before the model loads."""
+    load_mapping(settings.index.mapping)
+    return Indexer(
+        settings, client=client or create_client(settings.opensearch), encoder=encoder or load_encoder(settings.model)
+    )
+
+
+def rules(settings: Settings) -> RuleSet:
+    """The query rules in api.rules_dir (re-read when a file changes)."""
+    return RuleSet(settings.api.rules_dir)
+
+
+def mapping(settings: Settings) -> IndexMapping:
+    """The products mapping file index.mapping names, validated."""
+    return load_mapping(settings.index.mapping)
 
 
 def event_store(settings: Settings, client: OpenSearch) -> EventStore:

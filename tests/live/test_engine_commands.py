@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from shopsearch import wiring
 from shopsearch.cli import cli
 from shopsearch.client import create_client
 from shopsearch.config import OpenSearchSettings
@@ -82,7 +83,6 @@ def _shop_data(url: list[str], encoder, tmp_path: Path):  # noqa: ANN001, ANN202
     import json
 
     from shopsearch.config import load_settings
-    from shopsearch.indexer.service import Indexer
     from shopsearch.recommend import cf
     from shopsearch.search_api.app import create_app
 
@@ -93,7 +93,7 @@ def _shop_data(url: list[str], encoder, tmp_path: Path):  # noqa: ANN001, ANN202
     )
     catalog = tmp_path / "shop.jsonl"
     catalog.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in SHOP), encoding="utf-8")
-    Indexer(settings, encoder=encoder).reindex(catalog)
+    wiring.indexer(settings, encoder=encoder).reindex(catalog)
     services = create_app(settings, encoder=encoder).extensions["shopsearch"]
     events = [{"user_id": "u1", "type": "purchase", "product_id": p, "session_id": "s1"} for p in ("K0", "K1", "C0")]
     assert services.events.ingest(events, services.searcher.profiles.get(None).spec.behaviour)["accepted"] == 3

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from shopsearch.cli.recs import recs
 from shopsearch.config import load_settings
-from shopsearch.recommend.commands import recs
 from shopsearch.recommend.fusion import FusionParams, Shopper
 from shopsearch.recommend.store import EngineSources, RecsStore
 from shopsearch.search_api.app import create_app

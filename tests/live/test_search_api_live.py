@@ -85,6 +85,14 @@ def test_unknown_product_in_a_profile_is_a_400(shop) -> None:
     assert response.status_code == 400 and response.get_json()["unknown"] == ["NOPE"]
 
 
+def test_the_old_profile_path_still_sets_and_reads_the_shopper_vector(shop) -> None:
+    http = shop["http"]
+    old = http.put("/users/old-path/profile", json={"items": ["K0", "K2"]})
+    assert old.status_code == 200 and old.get_json() == {"user_id": "old-path", "items": 2, "has_vector": True}
+    assert http.get("/users/old-path/profile").get_json() == http.get("/users/old-path/vector").get_json()
+    assert http.get("/users/nobody-here/profile").status_code == 404
+
+
 def _with_beta(shop, beta: float) -> None:
     path = shop["profiles"] / "default.yaml"
     profile = yaml.safe_load(path.read_text())

@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 
 from shopsearch import keys
 from shopsearch.access import tokens
+from shopsearch.cli.serve import is_loopback
 from shopsearch.config import load_settings
 from shopsearch.errors import ConfigError
-from shopsearch.search_api.commands import is_loopback
 
 SECRET = "s" * 40
 

@@ -1,11 +1,5 @@
 """The packages of src/shopsearch point one way: no package imports a package that imports it back,
-directly or through others (imports inside functions count too).
-
-The layers, top down: the command line (cli.py and every package's commands.py, which sit next to
-the code they drive) and the search API; wiring.py, which builds the objects both use; the packages
-that do the work; the shared modules (config, client, errors...). So a `commands.py` counts as the
-`cli` layer here, not as part of its package.
-"""
+directly or through others (imports inside functions count too)."""
 
 from __future__ import annotations
 
@@ -19,7 +13,7 @@ def _graph() -> dict[str, set[str]]:
     """Top-level package or module of shopsearch -> the others it imports."""
     graph: dict[str, set[str]] = {}
     for path in SRC.rglob("*.py"):
-        part = "cli" if path.name == "commands.py" else path.relative_to(SRC).parts[0].removesuffix(".py")
+        part = path.relative_to(SRC).parts[0].removesuffix(".py")
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module] + (
@@ -31,11 +25,8 @@ def _graph() -> dict[str, set[str]]:
                 continue
             for name in names:
                 pieces = name.split(".")
-                if pieces[0] != "shopsearch" or len(pieces) < 2:
-                    continue
-                target = "cli" if pieces[-1] == "commands" else pieces[1]
-                if target != part:
-                    graph.setdefault(part, set()).add(target)
+                if pieces[0] == "shopsearch" and len(pieces) > 1 and pieces[1] != part:
+                    graph.setdefault(part, set()).add(pieces[1])
     return graph
 
 

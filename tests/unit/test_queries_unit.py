@@ -11,8 +11,8 @@ from pydantic import BaseModel, ValidationError
 
 from shopsearch import hits
 from shopsearch.config import MAPPINGS_DIR
-from shopsearch.queries import events, rails, users
-from shopsearch.queries import search as Q
+from shopsearch.queries import logs, neighbours, shoppers
+from shopsearch.queries import products as Q
 from shopsearch.relevance.profile import RelevanceProfile, load_profile
 
 PROFILE = load_profile(MAPPINGS_DIR / "profiles" / "default.yaml")
@@ -120,61 +120,61 @@ def test_pinned_suggest_and_did_you_mean() -> None:
 
 
 def test_rail_bodies() -> None:
-    assert rails.not_this_family("p1", "g1") == [
+    assert neighbours.not_this_family("p1", "g1") == [
         {"bool": {"must_not": [{"ids": {"values": ["p1"]}}, {"term": {hits.GROUP_FIELD: "g1"}}]}}
     ]
-    assert rails.not_this_family("p1", None) == [{"bool": {"must_not": [{"ids": {"values": ["p1"]}}]}}]
-    near = rails.nearest([0.1], 5, "embedding", rails.not_this_family("p1", None), ["id"])
-    assert near["query"]["knn"]["embedding"]["filter"] == {"bool": {"filter": rails.not_this_family("p1", None)}}
-    assert rails.popular([], None, 3)["query"] == {"match_all": {}}
-    assert rails.by_ids(["a", "b"], ["title"]) == {
+    assert neighbours.not_this_family("p1", None) == [{"bool": {"must_not": [{"ids": {"values": ["p1"]}}]}}]
+    near = neighbours.nearest([0.1], 5, "embedding", neighbours.not_this_family("p1", None), ["id"])
+    assert near["query"]["knn"]["embedding"]["filter"] == {"bool": {"filter": neighbours.not_this_family("p1", None)}}
+    assert neighbours.popular([], None, 3)["query"] == {"match_all": {}}
+    assert neighbours.by_ids(["a", "b"], ["title"]) == {
         "query": {"ids": {"values": ["a", "b"]}},
         "size": 2,
         "_source": ["title"],
     }
-    assert rails.pool([0.1], 4, "factor", {"b", "a"})["query"]["knn"]["factor"]["filter"] == {
+    assert neighbours.pool([0.1], 4, "factor", {"b", "a"})["query"]["knn"]["factor"]["filter"] == {
         "bool": {"filter": Q.hide(["a", "b"])}
     }
-    assert rails.every_vector("b64") == {"_source": ["b64"]}
-    scored = Q.cosine_scored(rails.by_ids(["a"]), [0.5], "text")
+    assert neighbours.every_vector("b64") == {"_source": ["b64"]}
+    scored = Q.cosine_scored(neighbours.by_ids(["a"]), [0.5], "text")
     assert scored["query"]["script_score"]["query"] == {"ids": {"values": ["a"]}}
-    assert Q.cosine_scored(rails.by_ids(["a"]), None, "text") == rails.by_ids(["a"])
+    assert Q.cosine_scored(neighbours.by_ids(["a"]), None, "text") == neighbours.by_ids(["a"])
 
 
 def test_event_and_profile_bodies() -> None:
     until = datetime(2024, 5, 1, tzinfo=UTC)
-    assert events.selected("u1", until) == {
+    assert logs.selected("u1", until) == {
         "query": {
             "bool": {
                 "filter": [{"term": {"user_id": "u1"}}, {"range": {"@timestamp": {"lte": "2024-05-01T00:00:00+00:00"}}}]
             }
         }
     }
-    assert events.selected() == {"query": {"match_all": {}}}
-    assert events.events_of(["u1"], ("cart",))["query"]["bool"]["filter"] == [
+    assert logs.selected() == {"query": {"match_all": {}}}
+    assert logs.events_of(["u1"], ("cart",))["query"]["bool"]["filter"] == [
         {"terms": {"user_id": ["u1"]}},
         {"terms": {"type": ["cart"]}},
     ]
-    page = events.user_page(None, {"user": "u9"})
+    page = logs.user_page(None, {"user": "u9"})
     assert page["size"] == 0 and page["aggs"] == {
         "users": {
             "composite": {"size": 1000, "sources": [{"user": {"terms": {"field": "user_id"}}}], "after": {"user": "u9"}}
         }
     }
-    logged = events.logged_searches("7d", 1000)
+    logged = logs.logged_searches("7d", 1000)
     assert logged["query"] == {"range": {"@timestamp": {"gte": "now-7d"}}}
     assert logged["aggs"]["queries"] == {
         "terms": {"field": "query", "size": 1000},
         "aggs": {"empty": {"filter": {"term": {"results": 0}}}},
     }
-    acted = events.clicks_and_carts("24h", 1000, 100)["aggs"]["positions"]
+    acted = logs.clicks_and_carts("24h", 1000, 100)["aggs"]["positions"]
     assert acted == {"terms": {"field": "position", "size": 100}, "aggs": {"type": {"terms": {"field": "type"}}}}
-    assert events.popular_queries("7d", 5)["aggs"] == {"queries": {"terms": {"field": "query", "size": 5}}}
-    assert events.query_clicks(until)["query"]["bool"]["filter"][1:] == [
+    assert logs.popular_queries("7d", 5)["aggs"] == {"queries": {"terms": {"field": "query", "size": 5}}}
+    assert logs.query_clicks(until)["query"]["bool"]["filter"][1:] == [
         {"term": {"type": "click"}},
         {"exists": {"field": "query"}},
     ]
-    assert users.first_shoppers(12, "forgotten_at") == {
+    assert shoppers.first_shoppers(12, "forgotten_at") == {
         "query": {"bool": {"must_not": [{"exists": {"field": "forgotten_at"}}]}},
         "sort": [{"id": "asc"}],
         "size": 12,

@@ -9,11 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from shopsearch import text
 from shopsearch.errors import ConfigError
 from shopsearch.lab import ltr
 from shopsearch.lab.judgments import Judgments
 from shopsearch.plugins.base import Candidates, Context
-from shopsearch.relevance import features, text
+from shopsearch.relevance import features
 from shopsearch.relevance.profile import load_profile
 from shopsearch.relevance.signals import CoverageParams, CoverageSignal
 

@@ -13,10 +13,11 @@ from hypothesis.extra.numpy import arrays
 from shopsearch.config import MAPPINGS_DIR
 from shopsearch.errors import ConfigError
 from shopsearch.plugins.base import Candidates, Context
-from shopsearch.queries import search as Q
+from shopsearch.queries import products as Q
 from shopsearch.relevance.profile import ProfileSet, RelevanceProfile, load_profile
-from shopsearch.relevance.scoring import cheaper_term, minmax, rrf, sales_term, weighted_unit_mean
+from shopsearch.relevance.scoring import cheaper_term, minmax, rrf, sales_term
 from shopsearch.relevance.searcher import SearchRequest, blend
+from shopsearch.users.vectors import weighted_unit_mean
 
 DEFAULT = MAPPINGS_DIR / "profiles" / "default.yaml"
 

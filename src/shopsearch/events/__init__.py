@@ -1,1 +1,1 @@
-"""User events: validated, stored durably in an OpenSearch data stream, and turned into profile vectors."""
+"""User events: validated, stored durably in an OpenSearch data stream, and turned into shopper vectors."""

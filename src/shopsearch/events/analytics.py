@@ -15,7 +15,7 @@ from typing import Any
 from opensearchpy import OpenSearch
 
 from shopsearch.charts import pyplot
-from shopsearch.queries import events as queries
+from shopsearch.queries import logs as queries
 
 WINDOW = r"^[1-9][0-9]{0,4}[smhdw]$"  # an OpenSearch date-math span: 30m, 24h, 7d, 4w
 QUERIES = 1000  # distinct queries read per window

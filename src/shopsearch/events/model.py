@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from shopsearch.errors import error_key
 from shopsearch.ids import DocId
-from shopsearch.relevance.text import normalize_query
+from shopsearch.text import normalize_query
 
 EventType = Literal["view", "click", "cart", "purchase"]
 MAX_BATCH = 1000

@@ -20,8 +20,8 @@ from opensearchpy import OpenSearch
 from opensearchpy.exceptions import OpenSearchException
 
 from shopsearch.events.store import install_template, read_template
-from shopsearch.queries.events import popular_queries
-from shopsearch.relevance.text import normalize_query
+from shopsearch.queries.logs import popular_queries
+from shopsearch.text import normalize_query
 
 log = logging.getLogger(__name__)
 MAX_BUFFER = 50_000  # lines held while the engine is away; past it, lines are dropped

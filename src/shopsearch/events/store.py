@@ -14,7 +14,7 @@ from opensearchpy import OpenSearch, helpers
 
 from shopsearch.client import refusal
 from shopsearch.events.model import Event
-from shopsearch.queries import events as queries
+from shopsearch.queries import logs as queries
 
 
 class EventStore:

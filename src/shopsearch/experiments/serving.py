@@ -7,7 +7,7 @@ from typing import Any
 from shopsearch.experiments.interleave import team_draft
 from shopsearch.experiments.store import Experiment
 from shopsearch.relevance.searcher import Searcher, SearchRequest
-from shopsearch.relevance.text import normalize_query
+from shopsearch.text import normalize_query
 
 MAX_DEPTH = 100  # results interleaved at most: each arm searches this deep
 

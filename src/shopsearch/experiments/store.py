@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from shopsearch.errors import LifecycleError
 from shopsearch.experiments.interleave import Outcome, credit
-from shopsearch.queries.events import arm_searches, query_clicks
+from shopsearch.queries.logs import arm_searches, query_clicks
 
 CURRENT = "current"  # the document id of the latest experiment
 CLICK_WINDOW = timedelta(minutes=30)  # a click counts for the search its shopper made this long before it

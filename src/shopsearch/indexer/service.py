@@ -12,9 +12,8 @@ from typing import Any
 from opensearchpy import OpenSearch, helpers
 from opensearchpy.exceptions import OpenSearchException
 
-from shopsearch.client import create_client
 from shopsearch.config import Settings
-from shopsearch.encoder import TextEncoder, load_encoder
+from shopsearch.encoder import TextEncoder
 from shopsearch.errors import ReindexError
 from shopsearch.indexer import lifecycle, synonyms
 from shopsearch.indexer.catalog import RawRow, read_catalog
@@ -38,13 +37,10 @@ class ReindexReport:
 class Indexer:
     """Owns the client, encoder, mapping and vector cache for one alias."""
 
-    def __init__(
-        self, settings: Settings, client: OpenSearch | None = None, encoder: TextEncoder | None = None
-    ) -> None:
+    def __init__(self, settings: Settings, *, client: OpenSearch, encoder: TextEncoder) -> None:
         self.settings, self.alias = settings, settings.index.alias
-        self.mapping: IndexMapping = load_mapping(settings.index.mapping)  # validated before anything else
-        self.client = client or create_client(settings.opensearch)
-        self.encoder = encoder or load_encoder(settings.model)
+        self.mapping: IndexMapping = load_mapping(settings.index.mapping)
+        self.client, self.encoder = client, encoder
         self.mapping.check_dimension(self.encoder.dimension)
         self.cache = VectorCache(settings.index.vector_cache, self.encoder.space_id, self.encoder.dimension)
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-import matplotlib
 import numpy as np
 import torch
 from opensearchpy import OpenSearch, helpers
@@ -28,6 +27,7 @@ from ranx import Qrels, Run, evaluate
 from tqdm import tqdm
 from transformers import AutoModel, AutoTokenizer
 
+from shopsearch.charts import pyplot
 from shopsearch.config import Settings
 from shopsearch.encoder import Encoder, TextEncoder
 from shopsearch.encoder.pooling import l2_normalize, mean_pool
@@ -36,11 +36,9 @@ from shopsearch.indexer.mapping import load_mapping
 from shopsearch.indexer.writer import text_from_source
 from shopsearch.lab.judgments import JudgmentError, Judgments
 from shopsearch.lab.tune import split
+from shopsearch.queries.neighbours import every_product
 from shopsearch.relevance.searcher import Searcher, SearchRequest, blend
 from shopsearch.vector_codec import unpack
-
-matplotlib.use("Agg")  # files only, no display
-import matplotlib.pyplot as plt  # noqa: E402 (after choosing the backend)
 
 
 class Example(NamedTuple):
@@ -198,6 +196,7 @@ def write_card(
     out_dir: Path, base: str, run: TrainingRun, before: dict[str, float], after: dict[str, float], source: str
 ) -> None:
     """README.md (data, steps, loss, before/after) and loss.png next to the weights."""
+    plt = pyplot()
     figure, axis = plt.subplots(figsize=(6, 3.5))
     axis.plot(range(1, len(run.losses) + 1), run.losses)
     axis.set(xlabel="step", ylabel="in-batch contrastive loss", title="fine-tuning loss")
@@ -312,7 +311,7 @@ def catalog(settings: Settings, client: OpenSearch) -> tuple[list[str], dict[str
     """Every indexed product's id, embedded text and vector (the texts the encoder saw)."""
     copy_field = load_mapping(settings.index.mapping).vector_copy_field
     ids, texts, vectors = [], {}, []
-    for hit in helpers.scan(client, index=settings.index.alias, query={"query": {"match_all": {}}}):
+    for hit in helpers.scan(client, index=settings.index.alias, query=every_product()):
         ids.append(hit["_id"])
         texts[hit["_id"]] = text_from_source(hit["_source"], settings.index.text_fields, settings.index.text_separator)
         vectors.append(unpack(hit["_source"][copy_field]))

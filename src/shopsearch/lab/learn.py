@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from tqdm import tqdm
 
+from shopsearch.errors import ConfigError
 from shopsearch.lab import evaluate, ltr, tune
 from shopsearch.lab.judgments import Judgments
 from shopsearch.relevance import features
@@ -54,11 +55,16 @@ def learn(
     ranker_fuzzy: float = RANKER_FUZZY,
 ) -> Learned:
     """Fit both profiles on the training queries, write them, and evaluate every profile on the held-out ones."""
+    directory = searcher.profiles.directory
+    if {"site-packages", "dist-packages"} & set(directory.parts):
+        raise ConfigError(
+            f"api.profiles_dir is the installed package's defaults ({directory}): learn writes profiles there."
+            f" Copy them to a folder of your own (cp -r {directory} ./mappings/profiles) and run learn from there."
+        )
     train, test = tune.split(judged, held_out)
     fit, valid = tune.split(judged, 0.1, train, salt="valid")
     profile = searcher.profiles.get(base)
     pool = ranker_pool(profile, ranker_fuzzy)
-    directory = searcher.profiles.directory
     # One search per query serves both when the pools agree; else each pass computes only what it is for.
     signals, rows = collect(searcher, judged, profile, train, rows=pool is profile)
     if pool is not profile:

@@ -1,6 +1,8 @@
-"""Every request body shopsearch sends to OpenSearch, in one place: `search` (the search path), `rails`
-(recommendations and the trained model), `events` (the events stream, the search log, analytics and
-experiments) and `users` (shopper vectors). Pure functions: arguments in, bodies out, no engine.
+"""Every search body shopsearch sends to OpenSearch, in one place: `products` (the search path),
+`neighbours` (the recommendation rails and the trained model's look-ups, catalog scans), `logs` (the
+events stream, the search log, analytics and experiments) and `shoppers` (the shopper vectors index).
+Pure functions: arguments in, bodies out, no engine. (Index settings and mappings live in mappings/;
+`shopsearch engine check` keeps its own throwaway k-NN probe in engine/check.py.)
 
 The bodies are built with the query DSL that ships inside opensearch-py (`Search`, `Q`, `A`: the OpenSearch
 counterpart of elasticsearch-dsl) for the BM25 (multi_match), bool, script-score, sort, suggest and

@@ -1,1 +1,1 @@
-"""Recommendation rails: for-you (profile vector), similar (item vector), bought-together (co-purchases)."""
+"""Recommendation rails: for-you (the shopper vector), similar (item vector), bought-together (co-purchases)."""

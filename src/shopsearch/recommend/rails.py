@@ -11,8 +11,8 @@ from shopsearch.client import get_document, get_documents
 from shopsearch.errors import UnknownItems
 from shopsearch.hits import ITEM_FIELDS, rail_item
 from shopsearch.plugins.base import Candidates, Context
-from shopsearch.queries import rails as R
-from shopsearch.queries.search import filters, hide
+from shopsearch.queries import neighbours as R
+from shopsearch.queries.products import filters, hide
 from shopsearch.recommend.fusion import blend, fuse, reason
 from shopsearch.recommend.store import EngineSources, RecsStore, fusion_params
 from shopsearch.relevance.profile import RelevanceProfile

@@ -20,11 +20,12 @@ import numpy as np
 import orjson
 from opensearchpy import OpenSearch, helpers
 
+from shopsearch.client import refusal
 from shopsearch.errors import SearchUnavailable
 from shopsearch.indexer.lifecycle import alias_targets, new_index_name, prune, swap_alias
 from shopsearch.indexer.mapping import load_mapping
-from shopsearch.queries import rails as R
-from shopsearch.queries.search import cosine_of, cosine_scored, doc_values_only
+from shopsearch.queries import neighbours as R
+from shopsearch.queries.products import cosine_of, cosine_scored, doc_values_only
 from shopsearch.recommend.fusion import Described, FusionParams, Rows, Shopper
 from shopsearch.recommend.offline import RecsModel
 from shopsearch.vector_codec import pack, unpack
@@ -205,8 +206,7 @@ class EngineSources:
         responses = self.client.msearch(body=lines)["responses"]
         for response in responses:
             if "error" in response:
-                error = response["error"]
-                raise SearchUnavailable(f"recommendation search failed: {error.get('type')}: {error.get('reason')}")
+                raise SearchUnavailable(f"recommendation search failed: {refusal(response['error'])}")
         return {name: response["hits"]["hits"] for name, response in zip(searches, responses)}
 
 

@@ -1,1 +1,1 @@
-"""Relevance: profiles (weights as files), pure query builders, scoring math, and the searcher that joins them."""
+"""Relevance: profiles (weights as files), signals, scoring math, rules, and the searcher that joins them."""

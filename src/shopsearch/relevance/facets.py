@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from shopsearch.queries.search import PRICE_BUCKETS  # the aggregations themselves: queries.search.facets
+from shopsearch.queries.products import PRICE_BUCKETS  # the aggregations themselves: queries.products.facets
 
 
 def from_aggregations(aggs: dict[str, Any], extra: Sequence[dict[str, Any]] = ()) -> dict[str, list[dict[str, Any]]]:

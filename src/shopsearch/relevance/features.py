@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from shopsearch import text
 from shopsearch.plugins.base import Candidates, Context
-from shopsearch.relevance import text
 from shopsearch.relevance.scoring import cosine, minmax
 
 FEATURES = (

@@ -12,6 +12,7 @@ from shopsearch.errors import ConfigError, first_problem
 from shopsearch.plugins.base import Signal
 from shopsearch.relevance.registry import available_signals
 from shopsearch.relevance.watched import WatchedDirectory
+from shopsearch.users.vectors import Behaviour
 
 
 class CandidateSizes(BaseModel):
@@ -24,22 +25,6 @@ class CandidateSizes(BaseModel):
     # The relevance floor: when no product has any of the query's words, k-NN candidates below this cosine
     # are dropped, so a nonsense query finds nothing instead of its 50 nearest (benchmarks/relevance_floor.py).
     min_similarity: float | None = Field(default=None, ge=-1, le=1)
-
-
-def _default_event_weights() -> dict[Literal["view", "click", "cart", "purchase"], float]:
-    return {"view": 1.0, "click": 2.0, "cart": 4.0, "purchase": 8.0}
-
-
-class Behaviour(BaseModel):
-    """How events build profile vectors: weight per event type, and the half-life of their effect."""
-
-    model_config = ConfigDict(extra="forbid")
-    weights: dict[Literal["view", "click", "cart", "purchase"], float] = Field(default_factory=_default_event_weights)
-    half_life_days: float = Field(default=30.0, gt=0)
-
-    @property
-    def half_life_seconds(self) -> float:
-        return self.half_life_days * 86400
 
 
 class ProfileFile(BaseModel):

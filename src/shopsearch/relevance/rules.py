@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from shopsearch.errors import ConfigError, first_problem
 from shopsearch.ids import DocId
-from shopsearch.relevance.text import normalize_query
 from shopsearch.relevance.watched import WatchedDirectory
+from shopsearch.text import normalize_query
 
 
 class _Strict(BaseModel):

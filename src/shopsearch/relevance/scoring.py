@@ -40,16 +40,6 @@ def cheaper_term(price: np.ndarray, scale: float) -> np.ndarray:
     return np.nan_to_num(value, nan=0.0)
 
 
-def weighted_unit_mean(vectors: np.ndarray, weights: np.ndarray) -> np.ndarray | None:
-    """L2-normalised weighted mean of unit vectors; None when it is empty or cancels to zero."""
-    vectors, weights = np.asarray(vectors, dtype=np.float64), np.asarray(weights, dtype=np.float64)
-    if vectors.size == 0 or weights.sum() <= 0:
-        return None
-    mean = (weights[:, None] * vectors).sum(axis=0) / weights.sum()
-    norm = np.linalg.norm(mean)
-    return mean / norm if norm > 1e-9 else None
-
-
 def mmr(scores: np.ndarray, vectors: np.ndarray, diversity: float, k: int) -> list[int]:
     """Maximal marginal relevance: pick k indices trading relevance for novelty.
 

@@ -28,11 +28,11 @@ from shopsearch.ids import DocId
 from shopsearch.indexer.lifecycle import serving_models
 from shopsearch.indexer.mapping import IndexMapping
 from shopsearch.plugins.base import Candidates, Context
-from shopsearch.queries import search as Q
+from shopsearch.queries import products as Q
 from shopsearch.relevance import facets, rules, variants
 from shopsearch.relevance.profile import ProfileSet, RelevanceProfile
 from shopsearch.relevance.scoring import mmr
-from shopsearch.relevance.text import normalize_query
+from shopsearch.text import normalize_query
 from shopsearch.vector_codec import unpack
 
 log = logging.getLogger(__name__)

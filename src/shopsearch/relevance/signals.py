@@ -9,8 +9,9 @@ from typing import Any, Literal, cast
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
+from shopsearch import text
 from shopsearch.plugins.base import Candidates, Context, Signal, SignalParams
-from shopsearch.relevance import features, text
+from shopsearch.relevance import features
 from shopsearch.relevance.scoring import cheaper_term, cosine, minmax, rrf, sales_term
 
 

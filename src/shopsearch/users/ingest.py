@@ -14,8 +14,8 @@ from opensearchpy.exceptions import OpenSearchException
 from shopsearch.events.model import Event, parse_batch
 from shopsearch.events.store import DUPLICATE, EventStore
 from shopsearch.indexer.writer import batched
-from shopsearch.relevance.profile import Behaviour
 from shopsearch.users.store import ShopperVectorStore
+from shopsearch.users.vectors import Behaviour
 
 log = logging.getLogger(__name__)
 REBUILD_CHUNK = 500

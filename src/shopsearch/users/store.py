@@ -22,10 +22,8 @@ from shopsearch.client import get_documents
 from shopsearch.errors import UnknownItems
 from shopsearch.events.model import Event
 from shopsearch.indexer.mapping import load_mapping
-from shopsearch.queries.users import first_shoppers
-from shopsearch.relevance.profile import Behaviour
-from shopsearch.relevance.scoring import weighted_unit_mean
-from shopsearch.users.vectors import Touch, accumulate, direction, sequence
+from shopsearch.queries.shoppers import first_shoppers
+from shopsearch.users.vectors import Behaviour, Touch, accumulate, direction, sequence, weighted_unit_mean
 from shopsearch.vector_codec import pack, unpack
 
 MAX_PURCHASED = 1000  # remembered purchases (for-you leaves them out)

@@ -11,8 +11,37 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def _default_event_weights() -> dict[Literal["view", "click", "cart", "purchase"], float]:
+    return {"view": 1.0, "click": 2.0, "cart": 4.0, "purchase": 8.0}
+
+
+class Behaviour(BaseModel):
+    """How events build shopper vectors: weight per event type, and the half-life of their effect (a relevance
+    profile's `behaviour:` section)."""
+
+    model_config = ConfigDict(extra="forbid")
+    weights: dict[Literal["view", "click", "cart", "purchase"], float] = Field(default_factory=_default_event_weights)
+    half_life_days: float = Field(default=30.0, gt=0)
+
+    @property
+    def half_life_seconds(self) -> float:
+        return self.half_life_days * 86400
+
+
+def weighted_unit_mean(vectors: np.ndarray, weights: np.ndarray) -> np.ndarray | None:
+    """L2-normalised weighted mean of unit vectors; None when it is empty or cancels to zero."""
+    vectors, weights = np.asarray(vectors, dtype=np.float64), np.asarray(weights, dtype=np.float64)
+    if vectors.size == 0 or weights.sum() <= 0:
+        return None
+    mean = (weights[:, None] * vectors).sum(axis=0) / weights.sum()
+    norm = np.linalg.norm(mean)
+    return mean / norm if norm > 1e-9 else None
 
 
 @dataclass(frozen=True)

@@ -23,5 +23,5 @@ def rebuild_command(settings: Settings) -> None:
 
 # `shopsearch profiles rebuild`, its name in 0.1 ("profile" now means only a relevance profile): kept one release.
 profiles = click.Group(
-    "profiles", commands={"rebuild": rebuild_command}, hidden=True, help="Deprecated name of `shoppers`."
+    "profiles", commands={"rebuild": rebuild_command}, hidden=True, deprecated=True, help="The old name of `shoppers`."
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from opensearchpy import Q, Search
 
-from shopsearch.queries.search import Body
+from shopsearch.queries.products import Body
 
 
 def first_shoppers(count: int, forgotten_field: str) -> Body:

@@ -7,7 +7,7 @@ from typing import Any
 from opensearchpy import Q, Search
 
 from shopsearch.hits import GROUP_FIELD
-from shopsearch.queries.search import Body, Clause, browse_search, everything, hide, knn_query
+from shopsearch.queries.products import Body, Clause, browse_search, everything, hide, knn_query
 
 
 def nearest(vector: list[float], k: int, field: str, clauses: list[Clause], fields: list[str]) -> Body:
@@ -36,6 +36,12 @@ def by_ids(ids: list[str], fields: list[str] | None = None) -> Body:
 def pool(vector: list[float], k: int, field: str, exclude: set[str]) -> Body:
     """The k nearest by `field`, these ids left out (a k-NN body: a plain dict)."""
     return {"size": k, "query": knn_query(vector, k, field, hide(sorted(exclude)))}
+
+
+def every_product() -> Body:
+    """Every product, its whole source (a scan's body)."""
+    body: Body = Search().query("match_all").to_dict()
+    return body
 
 
 def every_vector(copy_field: str) -> Body:

@@ -16,7 +16,6 @@ import click
 from shopsearch import wiring
 from shopsearch.config import Settings
 from shopsearch.errors import ConfigError, ShopsearchError
-from shopsearch.indexer.mapping import load_mapping
 from shopsearch.lab.plots import metric_chart
 from shopsearch.recommend import cf
 from shopsearch.recommend.experiment import MIN_LENGTH, Experiment, histories_from_events, holdout_experiment, table
@@ -57,7 +56,7 @@ def _experiment(
     settings: Settings, users: int, factors: int, iterations: int, seed: int
 ) -> tuple[EventIngest, list[str], np.ndarray, dict[str, list[str]], FactorParams, Experiment, float]:
     ingest = wiring.ingest(settings)
-    copy_field = load_mapping(settings.index.mapping).vector_copy_field
+    copy_field = wiring.mapping(settings).vector_copy_field
     if not copy_field:
         raise ConfigError(f"{settings.index.mapping}: recs needs a vector_copy_field to read the catalog's vectors")
     click.echo("reading the catalog's vectors and the events ...")

@@ -33,7 +33,7 @@ _model = click.option(
 def _indexer(settings: Settings, model_dir: Path | None = None) -> Indexer:
     if model_dir is not None:
         settings = settings.model_copy(update={"model": settings.model.model_copy(update={"path": model_dir})})
-    return Indexer(settings)
+    return wiring.indexer(settings)
 
 
 def _print_reindex(report: ReindexReport) -> None:

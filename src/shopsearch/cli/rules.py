@@ -6,9 +6,9 @@ import json
 
 import click
 
+from shopsearch import wiring
 from shopsearch.config import Settings
-from shopsearch.relevance.rules import RuleSet
-from shopsearch.relevance.text import normalize_query
+from shopsearch.text import normalize_query
 
 
 @click.group("rules")
@@ -20,7 +20,7 @@ def rules_group() -> None:
 @click.pass_obj
 def check(settings: Settings) -> None:
     """Load and validate every rules file; print the enabled rules."""
-    enabled = RuleSet(settings.api.rules_dir).all()
+    enabled = wiring.rules(settings).all()
     click.echo(json.dumps({"directory": str(settings.api.rules_dir), "enabled": [r.id for r in enabled]}, indent=2))
 
 
@@ -31,7 +31,7 @@ def check(settings: Settings) -> None:
 @click.pass_obj
 def test(settings: Settings, query: str, category: str | None, brand: str | None) -> None:
     """Which rules QUERY fires, and what each does."""
-    fired = RuleSet(settings.api.rules_dir).firing(normalize_query(query), category, brand)
+    fired = wiring.rules(settings).firing(normalize_query(query), category, brand)
     click.echo(
         json.dumps(
             [

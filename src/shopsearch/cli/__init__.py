@@ -1,7 +1,8 @@
-"""The ``shopsearch`` command: one group per area, each defined next to the code it drives.
+"""The ``shopsearch`` command line: one module per area (`cli/index.py` for `shopsearch index ...`).
 
-A command's module loads when that command runs (click's lazy subcommands), so `shopsearch engine
-start` never imports torch or ranx, and the command modules import what they use at the top.
+The command line is a layer of its own, beside the search API: it builds what it needs through
+`wiring` and calls the packages; no package imports it. A command's module loads when that command
+runs (click's lazy subcommands), so `shopsearch engine start` never imports torch or ranx.
 """
 
 from __future__ import annotations
@@ -17,24 +18,24 @@ from shopsearch.errors import ShopsearchError
 
 # command name -> "module:object" of its click command or group
 COMMANDS = {
-    "engine": "shopsearch.engine.commands:engine",
-    "index": "shopsearch.indexer.commands:index",
-    "model": "shopsearch.encoder.commands:model_group",
-    "serve": "shopsearch.search_api.commands:serve",
-    "keys": "shopsearch.access.commands:keys_group",
-    "users": "shopsearch.access.commands:users_group",
-    "events": "shopsearch.events.commands:events",
-    "analytics": "shopsearch.events.commands:analytics_command",
-    "shoppers": "shopsearch.users.commands:shoppers",
-    "profiles": "shopsearch.users.commands:profiles",  # the old name of `shoppers`, hidden
-    "cf": "shopsearch.recommend.commands:cf_group",
-    "recs": "shopsearch.recommend.commands:recs",
-    "eval": "shopsearch.lab.commands:eval_command",
-    "tune": "shopsearch.lab.commands:tune_command",
-    "learn": "shopsearch.lab.commands:learn_command",
-    "finetune": "shopsearch.lab.commands:finetune_command",
-    "rules": "shopsearch.relevance.commands:rules_group",
-    "experiment": "shopsearch.experiments.commands:experiment_group",
+    "engine": "shopsearch.cli.engine:engine",
+    "index": "shopsearch.cli.index:index",
+    "model": "shopsearch.cli.model:model_group",
+    "serve": "shopsearch.cli.serve:serve",
+    "keys": "shopsearch.cli.access:keys_group",
+    "users": "shopsearch.cli.access:users_group",
+    "events": "shopsearch.cli.events:events",
+    "analytics": "shopsearch.cli.events:analytics_command",
+    "shoppers": "shopsearch.cli.shoppers:shoppers",
+    "profiles": "shopsearch.cli.shoppers:profiles",  # the old name of `shoppers`, hidden
+    "cf": "shopsearch.cli.recs:cf_group",
+    "recs": "shopsearch.cli.recs:recs",
+    "eval": "shopsearch.cli.lab:eval_command",
+    "tune": "shopsearch.cli.lab:tune_command",
+    "learn": "shopsearch.cli.lab:learn_command",
+    "finetune": "shopsearch.cli.lab:finetune_command",
+    "rules": "shopsearch.cli.rules:rules_group",
+    "experiment": "shopsearch.cli.experiment:experiment_group",
 }
 
 

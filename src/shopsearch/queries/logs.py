@@ -8,7 +8,7 @@ from typing import Any
 from opensearchpy import A, Q, Search
 from opensearchpy.helpers.query import Query
 
-from shopsearch.queries.search import Body
+from shopsearch.queries.products import Body
 
 
 def selection(user_id: str | None = None, until: datetime | None = None) -> Query:
