@@ -9,12 +9,12 @@ of mixed traffic: searches with and without a shopper (60%), event batches of 5 
 rails (15%). A third of the way in, node 3 is killed with SIGKILL; at two thirds it is
 started again; at half time one API worker is killed with SIGKILL (gunicorn starts another).
 Then it checks what was promised: every event the API acknowledged is stored (by its id), and
-every profile equals a rebuild from the stored events. It prints requests and errors by kind and
-phase, p50/p99 before, during and after the node was down, events acknowledged vs stored, the
-largest profile difference from a rebuild, and the peak memory of rebuilding 20,000 synthetic
-users' profiles (streamed in chunks).
+every shopper vector equals a rebuild from the stored events. It prints requests and errors by kind
+and phase, p50/p99 before, during and after the node was down, events acknowledged vs stored, the
+largest shopper-vector difference from a rebuild, and the peak memory of rebuilding 20,000 synthetic
+users' shopper vectors (streamed in chunks).
 
-Targets (issue 14): 0 acknowledged events lost; profiles equal a rebuild to 1e-5; search errors
+Targets (issue 14): 0 acknowledged events lost; shopper vectors equal a rebuild to 1e-5; search errors
 below 1% while the node is down and none after it rejoins.
 """
 
@@ -162,8 +162,8 @@ def stored_ids(client, stream: str, ids: list[str]) -> int:  # noqa: ANN001
     return found
 
 
-def profiles_vs_rebuild(ingest, behaviour, users: list[str]) -> float:  # noqa: ANN001
-    """The largest difference between each live profile vector and one rebuilt from the stored events."""
+def vectors_vs_rebuild(ingest, behaviour, users: list[str]) -> float:  # noqa: ANN001
+    """The largest difference between each live shopper vector and one rebuilt from the stored events."""
     live = {u: ingest.users.vector(u) for u in users}
     ingest.rebuild_all(behaviour)
     rebuilt = {u: ingest.users.vector(u) for u in users}
@@ -186,7 +186,7 @@ print(time.perf_counter() - began, before, resource.getrusage(resource.RUSAGE_SE
 
 
 def rebuild_memory(ingest, behaviour, products: list[str], users: int, env: dict[str, str]) -> list[float]:  # noqa: ANN001
-    """Store one event each for `users` synthetic shoppers, then rebuild every profile in a fresh process:
+    """Store one event each for `users` synthetic shoppers, then rebuild every shopper vector in a fresh process:
     [seconds, its RSS before the rebuild in MB, its peak RSS in MB]."""
     rng = random.Random(3)
     events = [
@@ -262,12 +262,12 @@ def run(args: argparse.Namespace, env: dict[str, str], data: Path, local) -> Non
     stored = stored_ids(ingest.store.client, settings.api.events_stream, acked)
     print(f"events acknowledged {len(acked)}, stored {stored}, lost {len(acked) - stored}")
     print(
-        f"profiles vs a rebuild from the stored events: largest difference"
-        f" {profiles_vs_rebuild(ingest, behaviour, users):.2e}"
+        f"shopper vectors vs a rebuild from the stored events: largest difference"
+        f" {vectors_vs_rebuild(ingest, behaviour, users):.2e}"
     )
     took, before, peak = rebuild_memory(ingest, behaviour, products, args.synthetic_users, env)
     print(
-        f"profiles rebuild with {args.synthetic_users:,} more synthetic users: {took:.0f} s, process RSS"
+        f"shoppers rebuild with {args.synthetic_users:,} more synthetic users: {took:.0f} s, process RSS"
         f" {before:.0f} MB before, {peak:.0f} MB at peak"
     )
 

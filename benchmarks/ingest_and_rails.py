@@ -4,7 +4,7 @@ and recommendation latency. Needs the engine with the sample index (`./run demo`
     python benchmarks/ingest_and_rails.py [--events 5000] [--requests 200]
 
 Events are acknowledged only after OpenSearch has written them to its translog (durable), and the
-user's profile is written with refresh=true, so the next search sees it.
+shopper vector is written with refresh=true, so the next search sees it.
 """
 
 from __future__ import annotations

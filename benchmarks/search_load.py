@@ -1,7 +1,7 @@
-"""Search load benchmark on loopback: BM25-only vs the full blend with a user profile.
+"""Search load benchmark on loopback: BM25-only vs the full blend with a shopper vector.
 
 Needs the local engine with the catalog indexed (`./run demo` does both for the sample). Starts
-`shopsearch serve` on a free port, sets one user's profile, then for 1, 4 and 16 concurrent
+`shopsearch serve` on a free port, sets one shopper's vector, then for 1, 4 and 16 concurrent
 clients sends a fixed number of requests per mode and prints p50/p95/p99 latency, throughput, the
 CPU each request costs at 16 clients (the engine's from its nodes stats, the API processes', the
 load generator's own) and the API workers' resident memory:
@@ -72,7 +72,7 @@ HOMEDEPOT = Path(__file__).resolve().parents[2] / "shared" / "data" / "homedepot
 
 
 def long_tail() -> tuple[list[str], list[str]]:
-    """The distinct real queries (a fixed shuffle) and four catalog products for the profile."""
+    """The distinct real queries (a fixed shuffle) and four catalog products for the shopper vector."""
     with (HOMEDEPOT / "judgments.csv").open(newline="") as handle:
         queries = list(dict.fromkeys(row["query"] for row in csv.DictReader(handle)))
     np.random.default_rng(7).shuffle(queries)
@@ -135,8 +135,8 @@ def main() -> None:
 
     client = wiring.client(load_settings())
     with api_server(args.workers) as base:
-        profile = {"items": [*items[:3], {"id": items[3], "weight": 2}]}
-        requests.put(f"{base}/users/bench-user/vector", json=profile, timeout=30).raise_for_status()
+        touched = {"items": [*items[:3], {"id": items[3], "weight": 2}]}
+        requests.put(f"{base}/users/bench-user/vector", json=touched, timeout=30).raise_for_status()
         for params in MODES.values():  # warm-up: JIT paths taken (and, by default, query vectors cached)
             run_level(base, params, 4, 60, queries, count() if not args.long_tail else ticket)
         print(f"{'long tail' if args.long_tail else 'cached queries'}: {len(queries)} distinct queries\n")

@@ -79,7 +79,7 @@ def test_cli_error_is_one_line_not_a_traceback(tmp_path: Path) -> None:
 
 
 def _shop_data(url: list[str], encoder, tmp_path: Path):  # noqa: ANN001, ANN202 (the app's services)
-    """Every kind of index shopsearch creates, through its own code: products, events, profiles, bought-together."""
+    """Every kind of index shopsearch creates, by its own code: products, events, shopper vectors, bought-together."""
     import json
 
     from shopsearch.config import load_settings

@@ -1,4 +1,4 @@
-"""Events, live profiles and recommendation rails against the live node (the conftest shop, real MiniLM)."""
+"""Events, live shopper vectors and recommendation rails against the live node (the conftest shop, real MiniLM)."""
 
 from __future__ import annotations
 
@@ -255,7 +255,7 @@ def test_oversized_baskets_are_left_out_and_counted() -> None:
 
 
 def test_forgetting_during_a_batch_in_flight_leaves_nothing(shop) -> None:
-    """The batch's events were received before the forget; their profile update lands after it."""
+    """The batch's events were received before the forget; their shopper-vector update lands after it."""
     who = user()
     services = shop["app"].extensions["shopsearch"]
     post(shop, {"user_id": who, "type": "purchase", "product_id": "K0"})

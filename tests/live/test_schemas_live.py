@@ -49,7 +49,7 @@ def test_a_product_page_is_the_product_model(shop) -> None:
     [
         ("/recommend/similar/K0", {"size": 4}),
         ("/recommend/bought-together/C0", {"size": 3}),
-        ("/recommend/for-you", {"user_id": "nobody-yet", "size": 3}),  # no profile: popular
+        ("/recommend/for-you", {"user_id": "nobody-yet", "size": 3}),  # no shopper vector: popular
         ("/recommend/for-you", {"user_id": "nobody-yet", "category": "Home > Kitchen", "size": 3}),
     ],
 )

@@ -1,4 +1,4 @@
-"""Pure parts of events and recommendations: decayed profile sums, event parsing, co-occurrence, MMR."""
+"""Pure parts of events and recommendations: decayed shopper-vector sums, event parsing, co-occurrence, MMR."""
 
 from __future__ import annotations
 

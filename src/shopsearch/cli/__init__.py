@@ -87,7 +87,3 @@ def cli(ctx: click.Context, config_file: str | None, verbose: bool) -> None:
 
 def main() -> None:
     cli()
-
-
-if __name__ == "__main__":
-    main()

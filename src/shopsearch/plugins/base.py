@@ -2,7 +2,7 @@
 
 A signal maps the candidate set (and the request context) to one value per candidate; the
 searcher multiplies by the profile's weight and adds the signals up. A signal that does not apply
-(no user profile, no query) returns None and drops out of the score and the explanation.
+(no shopper vector, no query) returns None and drops out of the score and the explanation.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class Candidates:
 
 @dataclass(frozen=True)
 class Context:
-    """What the request knows: the query vector, the user's profile vector, the fusion settings, the query."""
+    """What the request knows: the query vector, the shopper vector, the fusion settings, the query."""
 
     query_vector: np.ndarray | None
     user_vector: np.ndarray | None

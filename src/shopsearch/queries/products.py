@@ -271,7 +271,7 @@ def suggest_search(prefix: str, size: int) -> Body:
 
 
 def profile_lookup(user_id: str, vector_field: str) -> Body:
-    """A shopper's profile vector, from the users index (in the search's msearch)."""
+    """A shopper's vector, from the users index (in the search's msearch)."""
     return _dict(Search().query(Q("ids", values=[user_id])).extra(size=1).source([vector_field]))
 
 

@@ -32,7 +32,7 @@ MIN_LENGTH = 3  # a history needs two items to learn from and one to hide
 
 
 def histories_from_events(events: Iterable[Event]) -> dict[str, list[str]]:
-    """Each shopper's carted and bought products in time order (as the online profile keeps them)."""
+    """Each shopper's carted and bought products in time order (as the users index keeps them online)."""
     touched: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
     for event in events:
         if event.type in SEQUENCE_TYPES and event.ts is not None:
@@ -78,14 +78,14 @@ def score_users(
     users: Sequence[str],
     histories: dict[str, list[str]],
     targets: dict[str, str],
-    profiles: Callable[[str], np.ndarray | None],
+    vectors: Callable[[str], np.ndarray | None],
     params: FusionParams,
     desc: str,
 ) -> list[Scored]:
     found = []
     for user in tqdm(users, desc=desc, unit="shopper", disable=None):
         history = histories.get(user, [])
-        fused = fuse(sources, history, profiles(user), set(history), params)
+        fused = fuse(sources, history, vectors(user), set(history), params)
         target = targets[user]
         found.append(Scored(user, fused.keys, fused.features, fused.keys.index(target) if target in fused.keys else -1))
     return found
@@ -177,13 +177,13 @@ def _cell(row: dict[str, float], name: str) -> str:
 def unit_mean_profiles(
     ids: list[str], texts: np.ndarray | None, histories: dict[str, list[str]]
 ) -> Callable[[str], np.ndarray | None]:
-    """Offline profile vectors: the unit mean of the history's text vectors (online, the profile is
-    the time-decayed, type-weighted one from `users.vectors`; for a purchase log they nearly agree)."""
+    """Offline shopper vectors: the unit mean of the history's text vectors (online, the shopper vector
+    is the time-decayed, type-weighted one from `users.vectors`; for a purchase log they nearly agree)."""
     if texts is None:
         return lambda user: None
     row = {key: i for i, key in enumerate(ids)}
 
-    def profile(user: str) -> np.ndarray | None:
+    def vector(user: str) -> np.ndarray | None:
         rows = [row[key] for key in histories.get(user, []) if key in row]
         if not rows:
             return None
@@ -191,7 +191,7 @@ def unit_mean_profiles(
         norm = float(np.linalg.norm(total))
         return total / norm if norm > 1e-12 else None
 
-    return profile
+    return vector
 
 
 @dataclass
@@ -221,10 +221,10 @@ def holdout_experiment(
     chosen = sample(held.users, users, seed)
     half = len(chosen) // 2
     fit_users, report_users = chosen[:half], chosen[half:]
-    profiles = unit_mean_profiles(ids, texts, held.train)
-    scored_fit = score_users(sources, fit_users, held.train, held.targets, profiles, params, "features (fit)")
+    vectors = unit_mean_profiles(ids, texts, held.train)
+    scored_fit = score_users(sources, fit_users, held.train, held.targets, vectors, params, "features (fit)")
     weights, _ = fit_weights([(s.features, s.target) for s in scored_fit], params.weights)
-    scored = score_users(sources, report_users, held.train, held.targets, profiles, params, "features (report)")
+    scored = score_users(sources, report_users, held.train, held.targets, vectors, params, "features (report)")
     counts = {key: float(c) for key, c in zip(model.ids, model.counts) if c > 0}
     rows, gains = report(scored, held.targets, weights, counts, len(ids))
     return Experiment(weights, rows, gains, len(fit_users), len(report_users))

@@ -5,7 +5,7 @@ w_k = g^(m-k), so the newest counts 1):
   next after   sum_k w_k · N[r_k, c]    (sequence table, `sequences.py`)
   together     sum_k w_k · T[r_k, c]
   factors      f_u · f_c with f_u = sum_k w_k · f_{r_k}   (ALS item factors, `factors.py`)
-  profile      cos(p_u, v_c): the shopper's text profile vector, the seed's s = cos(u, v)
+  profile      cos(p_u, v_c): p_u the shopper vector (text), the seed's s = cos(u, v)
   popular      log1p(n_c) / log1p(n_max)
 Each feature is scaled to [0, 1] over the shopper's candidates, and score = w · features, with w
 learned from the events themselves (`fit_weights`). The same `fuse` runs offline (on matrices, for
@@ -34,7 +34,7 @@ class FusionParams:
     # 3,000 amazon-games shoppers) and halved the candidates, so the request time.
     sequence_pool: int = 50  # best next-after / together candidates kept
     factor_pool: int = 50  # k-NN candidates by item factors
-    profile_pool: int = 30  # k-NN candidates by the text profile vector
+    profile_pool: int = 30  # k-NN candidates by the shopper vector (text)
     popular_pool: int = 10
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
 
@@ -44,7 +44,7 @@ class Described:
     """What the blend needs of each candidate; absent keys mean unknown (a zero feature)."""
 
     factors: dict[str, np.ndarray]
-    profile: dict[str, float]  # cos(p_u, v_c)
+    profile: dict[str, float]  # the profile feature: cos(p_u, v_c), p_u the shopper vector
     counts: dict[str, float]
 
 
@@ -64,10 +64,10 @@ class Sources(Protocol):
     calls are the three steps that depend on each other (online, one round trip each)."""
 
     def seeds(
-        self, recent: Sequence[str], profile: np.ndarray | None, params: FusionParams, exclude: set[str]
+        self, recent: Sequence[str], vector: np.ndarray | None, params: FusionParams, exclude: set[str]
     ) -> tuple[Rows, list[str]]:
         """For each known recent item: (next-after scores, together scores, item factor or None);
-        and the profile pool (k-NN by the text profile vector)."""
+        and the profile pool (k-NN by the shopper vector)."""
 
     def expand(self, shopper: Shopper, known: Sequence[str], params: FusionParams, exclude: set[str]) -> list[str]:
         """The factor pool (k-NN by the shopper's factor); may describe `known` meanwhile."""
@@ -76,7 +76,7 @@ class Sources(Protocol):
 
     def max_count(self) -> float: ...
 
-    def describe(self, keys: Sequence[str], profile: np.ndarray | None) -> Described: ...
+    def describe(self, keys: Sequence[str], vector: np.ndarray | None) -> Described: ...
 
 
 @dataclass
@@ -114,12 +114,12 @@ def _scaled(values: np.ndarray) -> np.ndarray:
 
 
 def fuse(
-    sources: Sources, recent: Sequence[str], profile: np.ndarray | None, exclude: set[str], params: FusionParams
+    sources: Sources, recent: Sequence[str], vector: np.ndarray | None, exclude: set[str], params: FusionParams
 ) -> Fused:
     """Candidates of one shopper and their scaled features (no scoring yet: see `blend`)."""
     recent = list(recent)[-params.recent :]
     weights = position_weights(len(recent), params.position_decay)
-    rows, profile_pool = sources.seeds(recent, profile, params, exclude)
+    rows, profile_pool = sources.seeds(recent, vector, params, exclude)
     known = [(key, w) for key, w in zip(recent, weights) if key in rows]
     next_scores, next_from = _accumulate([(k, w, rows[k][0]) for k, w in known])
     together_scores, together_from = _accumulate([(k, w, rows[k][1]) for k, w in known])
@@ -135,8 +135,8 @@ def fuse(
             ]
         )
     )
-    keys = list(dict.fromkeys([*seen, *sources.expand(Shopper(user_factor, profile), seen, params, exclude)]))
-    described = sources.describe(keys, profile)
+    keys = list(dict.fromkeys([*seen, *sources.expand(Shopper(user_factor, vector), seen, params, exclude)]))
+    described = sources.describe(keys, vector)
     columns = {
         "next": np.array([next_scores.get(k, 0.0) for k in keys]),
         "together": np.array([together_scores.get(k, 0.0) for k in keys]),

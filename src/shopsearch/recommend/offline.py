@@ -66,7 +66,7 @@ class MatrixSources:
         self.by_text = (np.arange(len(model.ids)), texts)
 
     def seeds(
-        self, recent: Sequence[str], profile: np.ndarray | None, params: FusionParams, exclude: set[str]
+        self, recent: Sequence[str], vector: np.ndarray | None, params: FusionParams, exclude: set[str]
     ) -> tuple[Rows, list[str]]:
         found: Rows = {}
         for key in recent:
@@ -78,7 +78,7 @@ class MatrixSources:
                     self.model.row(self.model.together, i),
                     factor if factor.any() else None,
                 )
-        return found, self._nearest(self.by_text, profile, params.profile_pool, exclude)
+        return found, self._nearest(self.by_text, vector, params.profile_pool, exclude)
 
     def expand(self, shopper: Shopper, known: Sequence[str], params: FusionParams, exclude: set[str]) -> list[str]:
         return self._nearest(self.by_factor, shopper.factor, params.factor_pool, exclude)
@@ -102,12 +102,12 @@ class MatrixSources:
     def max_count(self) -> float:
         return float(self.model.counts.max(initial=0.0))
 
-    def describe(self, keys: Sequence[str], profile: np.ndarray | None) -> Described:
+    def describe(self, keys: Sequence[str], vector: np.ndarray | None) -> Described:
         rows = [self.position[k] for k in keys if k in self.position]
         known = [k for k in keys if k in self.position]
         cosines = (
-            self.texts[rows] @ profile.astype(self.texts.dtype)
-            if self.texts is not None and profile is not None and rows
+            self.texts[rows] @ vector.astype(self.texts.dtype)
+            if self.texts is not None and vector is not None and rows
             else np.zeros(len(rows))
         )
         return Described(

@@ -38,7 +38,7 @@ class Recommender:
 
     def for_you(self, user_id: str, size: int, category: str | None, profile: RelevanceProfile) -> list[dict[str, Any]]:
         """The fused rail when a model is trained (`shopsearch recs train`) and the shopper has a
-        history; else k-NN on the profile vector blended with business value (also for a category);
+        history; else k-NN on the shopper vector blended with business value (also for a category);
         else popular."""
         found = self.users.get(user_id)
         if not found or not found.get("vector"):
@@ -52,7 +52,7 @@ class Recommender:
     def fused(
         self, found: dict[str, Any], meta: dict[str, Any], size: int, profile: RelevanceProfile
     ) -> list[dict[str, Any]]:
-        """Candidates from the sequence tables, the item factors, the profile vector and popular,
+        """Candidates from the sequence tables, the item factors, the shopper vector and popular,
         ranked by the learned blend; diversity as the relevance profile says."""
         params = fusion_params(meta)
         recent = recent_ids(found)
@@ -84,7 +84,7 @@ class Recommender:
     def for_vector(
         self, vector: np.ndarray, purchased: list[str], size: int, category: str | None, profile: RelevanceProfile
     ) -> list[dict[str, Any]]:
-        """The for-you rail of any profile vector (also used offline, on held-out purchases)."""
+        """The for-you rail of any shopper vector (also used offline, on held-out purchases)."""
         hits = self._knn(vector, size * 3, [*filters(category=category), *hide(purchased)])
         if not hits:
             return self.popular(size, category, profile)

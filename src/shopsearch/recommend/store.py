@@ -3,9 +3,9 @@
 `recs train` writes a new index (one document per product bought in training: neighbours, ALS
 factor as a `knn_vector`, count) and swaps the alias atomically, so the rails never answer from a
 half-written model; the blend weights and training facts ride in the index's `_meta`. Online, a
-shopper's request costs three round trips after their profile: the recent items' neighbours with
-the profile-vector pool (msearch), then the factor pool with the description of every other
-candidate (msearch), then the fields of the products shown (mget).
+shopper's request costs three round trips after their shopper vector: the recent items' neighbours
+with the pool by the shopper vector (msearch), then the factor pool with the description of every
+other candidate (msearch), then the fields of the products shown (mget).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from shopsearch.recommend.offline import RecsModel
 from shopsearch.vector_codec import pack, unpack
 
 MODEL_FIELDS = ["id", "count", "factor_b64"]
-TEXT_FIELD = "text"  # the model's copy of each product's text vector, for the profile cosine
+TEXT_FIELD = "text"  # the model's copy of each product's text vector, for the shopper-vector cosine
 META_TTL_SECONDS = 30.0  # how long a worker trusts the model facts it read before looking again
 KEEP = 1  # older model indices kept beside the served one
 
@@ -104,8 +104,9 @@ class EngineSources:
     """`fusion.Sources` over the served model and the products index, for one request.
 
     Everything about a candidate is read from doc values (id, count, factor) or computed in the
-    engine (the profile cosine, by the knn_score script over the model's copy of the text vector),
-    so no candidate costs a stored-field load; only the products shown are fetched (`products`)."""
+    engine (the profile feature, the shopper vector's cosine, by the knn_score script over the
+    model's copy of the text vector), so no candidate costs a stored-field load; only the products
+    shown are fetched (`products`)."""
 
     def __init__(
         self, client: OpenSearch, recs_alias: str, products_alias: str, vector_field: str, meta: dict[str, Any]
@@ -123,14 +124,14 @@ class EngineSources:
         self.asked: set[str] = set()  # candidates already looked up in the model
 
     def seeds(
-        self, recent: Sequence[str], profile: np.ndarray | None, params: FusionParams, exclude: set[str]
+        self, recent: Sequence[str], vector: np.ndarray | None, params: FusionParams, exclude: set[str]
     ) -> tuple[Rows, list[str]]:
         searches: dict[str, tuple[str, dict[str, Any]]] = {}
         if recent:
             body = doc_values_only(R.by_ids(list(recent)), [*MODEL_FIELDS, "neighbours_b64"])
             searches["recent"] = (self.recs, body)
-        if profile is not None and params.profile_pool:
-            knn = R.pool(profile.tolist(), params.profile_pool, self.vector_field, exclude)
+        if vector is not None and params.profile_pool:
+            knn = R.pool(vector.tolist(), params.profile_pool, self.vector_field, exclude)
             searches["profile"] = (self.products_alias, doc_values_only(knn, ["id"]))
         found = self._msearch(searches)
         rows: Rows = {}
@@ -146,18 +147,18 @@ class EngineSources:
         return rows, pool
 
     def expand(self, shopper: Shopper, known: Sequence[str], params: FusionParams, exclude: set[str]) -> list[str]:
-        factor, profile = shopper
-        searches = self._descriptions(known, profile)
+        factor, vector = shopper
+        searches = self._descriptions(known, vector)
         if factor is not None and params.factor_pool:
             knn = R.pool(factor.tolist(), params.factor_pool, "factor", exclude)
-            searches["factor"] = (self.recs, doc_values_only(_profile_scored(knn, profile), MODEL_FIELDS))
+            searches["factor"] = (self.recs, doc_values_only(_profile_scored(knn, vector), MODEL_FIELDS))
         found = self._msearch(searches)
-        self._models(found.get("model", []), scored=profile is not None)
-        return self._models(found.get("factor", []), scored=profile is not None)
+        self._models(found.get("model", []), scored=vector is not None)
+        return self._models(found.get("factor", []), scored=vector is not None)
 
-    def describe(self, keys: Sequence[str], profile: np.ndarray | None) -> Described:
-        found = self._msearch(self._descriptions(keys, profile))
-        self._models(found.get("model", []), scored=profile is not None)
+    def describe(self, keys: Sequence[str], vector: np.ndarray | None) -> Described:
+        found = self._msearch(self._descriptions(keys, vector))
+        self._models(found.get("model", []), scored=vector is not None)
         return Described(self.factors, self.cosines, self.counts)
 
     def popular(self, k: int) -> list[str]:
@@ -175,14 +176,14 @@ class EngineSources:
         hits = self.client.search(index=self.products_alias, body=R.by_ids(list(keys), fields))
         return {hit["_id"]: hit["_source"] for hit in hits["hits"]["hits"]}
 
-    def _descriptions(self, keys: Sequence[str], profile: np.ndarray | None) -> dict[str, tuple[str, dict[str, Any]]]:
+    def _descriptions(self, keys: Sequence[str], vector: np.ndarray | None) -> dict[str, tuple[str, dict[str, Any]]]:
         """The model look-up of candidates not asked yet (never-bought products have no document there:
-        their profile cosine came with the profile pool, and they have no factor)."""
+        their shopper-vector cosine came with the profile pool, and they have no factor)."""
         need = [k for k in keys if k not in self.asked]
         self.asked.update(need)
         if not need:
             return {}
-        return {"model": (self.recs, doc_values_only(_profile_scored(R.by_ids(need), profile), MODEL_FIELDS))}
+        return {"model": (self.recs, doc_values_only(_profile_scored(R.by_ids(need), vector), MODEL_FIELDS))}
 
     def _models(self, hits: list[dict[str, Any]], scored: bool) -> list[str]:
         keys = []
@@ -210,8 +211,9 @@ class EngineSources:
         return {name: response["hits"]["hits"] for name, response in zip(searches, responses)}
 
 
-def _profile_scored(body: dict[str, Any], profile: np.ndarray | None) -> dict[str, Any]:
-    return cosine_scored(body, profile.tolist() if profile is not None else None, TEXT_FIELD)
+def _profile_scored(body: dict[str, Any], vector: np.ndarray | None) -> dict[str, Any]:
+    """The body's hits scored by the profile feature: cos(shopper vector, the model's copy of their text vector)."""
+    return cosine_scored(body, vector.tolist() if vector is not None else None, TEXT_FIELD)
 
 
 def _padded(text: str) -> str:

@@ -39,7 +39,7 @@ FEATURES = (
     "numbers",  # share of the query's numbers found in the title
     "query_terms",
     "title_terms",
-    "personal",  # the user's profile vector . item vector
+    "personal",  # the shopper vector . item vector
     "sales",
     "price",
 )

@@ -1,7 +1,7 @@
 """The search path shared by the API and offline evaluation: request -> queries -> OpenSearch -> blend -> page.
 
 One ``msearch`` round trip fetches the BM25 candidates, the k-NN candidates (both with their item
-vectors), the total and facets of the match set, and the user's profile vector; the profile and
+vectors), the total and facets of the match set, and the shopper vector; the personal and
 business terms are then scored over the candidates with numpy.
 """
 

@@ -28,7 +28,7 @@ class ForYouQuery(RailQuery):
 
 @bp.get("/for-you", responses={200: Rail})
 def for_you(query: ForYouQuery) -> dict[str, Any] | tuple[dict[str, str], int]:
-    """From the user's profile vector, minus what they bought; popular in the category for a new user."""
+    """From the shopper vector, minus what they bought; popular in the category for a new user."""
     access.act_for(query.user_id)
     svc = services()
     if query.profile is not None and query.profile not in svc.searcher.profiles.names():

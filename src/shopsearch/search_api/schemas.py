@@ -126,7 +126,7 @@ class VectorSet(BaseModel):
 
 
 class ShopperVector(BaseModel):
-    """The stored profile without its vector (more fields may follow)."""
+    """What the stored shopper vector was built from, without the vector itself (more fields may follow)."""
 
     event_counts: dict[str, int] | None = None
     purchased: list[str] | None = None

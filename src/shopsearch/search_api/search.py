@@ -24,7 +24,7 @@ bp = access.blueprint("search", __name__, "search")
 
 @bp.get("/search", responses={200: SearchResponse})
 def search(query: SearchRequest) -> dict[str, Any] | tuple[Response, int]:
-    """Hybrid search: BM25 + query vector + the user's profile vector + business value, with facets."""
+    """Hybrid search: BM25 + query vector + the shopper vector + business value, with facets."""
     access.act_for(query.user_id)
     if not query.rules:  # a hidden product (a recall) must stay one role away from any shopper
         access.require("admin", "rules=false")

@@ -31,7 +31,7 @@ MAX_FOLDED = 1000  # event ids a shopper vector remembers having folded in (a re
 MAX_RECENT = 50  # newest carted or bought products, in time order: the sequence the fused rail reads
 SEQUENCE_TYPES = ("cart", "purchase")
 FORGOTTEN = "forgotten_at"
-PROFILE_KEYS = {"vector", "ref_time", "event_counts"}  # a tombstone has none of them
+VECTOR_KEYS = {"vector", "ref_time", "event_counts"}  # a tombstone has none of them
 
 
 class ShopperVectorStore:
@@ -139,7 +139,7 @@ class ShopperVectorStore:
     def get(self, user_id: str) -> dict[str, Any] | None:
         """The shopper vector (None for none, or a forgotten user's tombstone)."""
         found = self._read(user_id)
-        return found[0] if found and PROFILE_KEYS & set(found[0]) else None
+        return found[0] if found and VECTOR_KEYS & set(found[0]) else None
 
     def forget(self, user_id: str) -> bool:
         """Replace the shopper vector by a tombstone that keeps only when the user was forgotten (no personal data):
