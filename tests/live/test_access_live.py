@@ -106,7 +106,9 @@ def test_a_shopper_token_acts_for_its_own_user_only(guarded) -> None:
 def test_expired_and_tampered_tokens_are_refused_and_counted(guarded) -> None:
     expired = tokens.sign(SECRET, "alice", 60, now=1_000)
     forged = tokens.sign("another-secret-of-at-least-32-chars!!", "alice", 300)
-    for token in (expired, forged, tokens.sign(SECRET, "alice", 300)[:-2] + "00"):
+    valid = tokens.sign(SECRET, "alice", 300)
+    tampered = valid[:-1] + ("1" if valid[-1] == "0" else "0")  # a different last character, always
+    for token in (expired, forged, tampered):
         response = guarded["http"].get("/search?q=knife&user_id=alice", headers=bearer(token))
         assert response.status_code == 401 and "shopper token refused" in response.get_json()["error"]
     metrics = guarded["http"].get("/metrics", headers=bearer(guarded["keys"]["admin"])).get_data(as_text=True)

@@ -154,11 +154,14 @@ def test_reindex_moves_the_alias_while_a_reader_never_sees_a_gap(make_indexer, c
     stop = threading.Event()
 
     def reader() -> None:
-        while not stop.is_set():
+        while True:
+            done = stop.is_set()  # the last read starts after the reindex returned (one in flight may not)
             try:
                 outcomes.append(client.count(index=indexer.alias)["count"])
             except Exception as exc:  # noqa: BLE001 - any error is what this test looks for
                 outcomes.append(exc)
+            if done:
+                return
 
     thread = threading.Thread(target=reader)
     thread.start()
