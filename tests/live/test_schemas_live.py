@@ -9,14 +9,26 @@ import pytest
 from pydantic import BaseModel
 
 from shopsearch.hits import Product
-from shopsearch.search_api.schemas import Rail, SearchResponse, Suggestions
+from shopsearch.search_api.ops import Health
+from shopsearch.search_api.schemas import (
+    EventsAccepted,
+    Forgotten,
+    Rail,
+    SearchResponse,
+    ShopperVector,
+    Suggestions,
+    Users,
+    VectorSet,
+)
 
 pytestmark = pytest.mark.engine
 
 
-def _valid(model: type[BaseModel], http: Any, path: str, **params: object) -> dict[str, Any]:
+def _valid(
+    model: type[BaseModel], http: Any, path: str, method: str = "GET", body: object = None, **params: object
+) -> dict[str, Any]:
     """The response's JSON, checked against the model both ways: it validates, and nothing is lost doing so."""
-    response = http.get(path, query_string=params)
+    response = http.open(path, method=method, json=body, query_string=params)
     assert response.status_code == 200, response.get_json()
     found: dict[str, Any] = response.get_json()
     parsed = model.model_validate(found)
@@ -59,3 +71,18 @@ def test_rails_are_the_rail_model(shop, path: str, params: dict[str, object]) ->
 
 def test_suggestions_are_the_suggestions_model(shop) -> None:
     assert _valid(Suggestions, shop["http"], "/suggest", q="kni")["products"]
+
+
+def test_shopper_endpoints_are_their_models(shop) -> None:
+    http = shop["http"]
+    events = [
+        {"user_id": "schema-fan", "type": "click", "product_id": "K0", "session_id": "s1"},
+        {"user_id": "schema-fan", "type": "view", "product_id": "NOPE", "session_id": "s1"},
+    ]
+    accepted = _valid(EventsAccepted, http, "/events", "POST", events)
+    assert accepted["accepted"] == 1 and accepted["rejected"][0]["index"] == 1
+    assert _valid(VectorSet, http, "/users/schema-fan/vector", "PUT", {"items": ["K0", "K2"]})["has_vector"]
+    ShopperVector.model_validate(http.get("/users/schema-fan/vector").get_json())  # more fields may follow
+    assert 0 < len(_valid(Users, http, "/users")["users"]) <= 12  # the first 12 ids that have a vector
+    assert _valid(Forgotten, http, "/users/schema-fan", "DELETE")["verified_gone"]
+    assert _valid(Health, http, "/health")["checks"]

@@ -24,6 +24,8 @@ bp = APIBlueprint("ops", __name__, abp_tags=[Tag(name="operations")], doc_ui=Tru
 
 
 class Health(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     status: str
     checks: dict[str, str]
 

@@ -106,12 +106,16 @@ class Suggestions(BaseModel):
 
 
 class Rejected(BaseModel):
+    model_config = STRICT
+
     index: int
     field: str
     reason: str
 
 
 class EventsAccepted(BaseModel):
+    model_config = STRICT
+
     accepted: int = Field(description="Stored now or by an earlier try (duplicates).")
     accepted_indices: list[int]
     duplicates: list[int] = Field(description="Events whose event_id was already stored: counted once.")
@@ -120,6 +124,8 @@ class EventsAccepted(BaseModel):
 
 
 class VectorSet(BaseModel):
+    model_config = STRICT
+
     user_id: str
     items: int
     has_vector: bool
@@ -133,10 +139,14 @@ class ShopperVector(BaseModel):
 
 
 class Users(BaseModel):
+    model_config = STRICT
+
     users: list[str]
 
 
 class Forgotten(BaseModel):
+    model_config = STRICT
+
     user_id: str
     deleted_events: int
     profile_deleted: bool
