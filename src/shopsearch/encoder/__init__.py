@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from shopsearch.encoder.base import RuntimeOptions, TextEncoder
-from shopsearch.errors import EncoderError
+from shopsearch.encoder.base import TextEncoder
 
 if TYPE_CHECKING:
     from shopsearch.config import ModelSettings
@@ -21,23 +20,15 @@ __all__ = ["Encoder", "OnnxEncoder", "TextEncoder", "load_encoder"]
 
 
 def load_encoder(model: ModelSettings) -> TextEncoder:
-    """The encoder the model settings describe, in the runtime they name."""
-    options: RuntimeOptions = {
-        "max_length": model.max_length,
-        "batch_size": model.batch_size,
-        "threads": model.threads,
-        "query_prefix": model.query_prefix,
-        "document_prefix": model.document_prefix,
-    }
+    """The encoder the model settings describe, in the runtime they name (`Encoder.from_settings` or
+    `OnnxEncoder.from_settings`); only that runtime's libraries load."""
     if model.runtime == "onnx":
         from shopsearch.encoder.onnx_runtime import OnnxEncoder
 
-        if model.path is None:  # the settings refuse runtime onnx without an exported directory
-            raise EncoderError("runtime onnx: model.path must be a directory written by `shopsearch model export`")
-        return OnnxEncoder(model.path, int8=model.quantize, **options)
+        return OnnxEncoder.from_settings(model)
     from shopsearch.encoder.encoder import Encoder
 
-    return Encoder(model.path, device=model.device, quantize=model.quantize, **options)
+    return Encoder.from_settings(model)
 
 
 def __getattr__(name: str) -> Any:  # the runtimes load on first use only (torch is heavy)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, TypedDict
+from typing import TYPE_CHECKING, Protocol, TypedDict
 
 import numpy as np
 from tqdm import tqdm
+
+if TYPE_CHECKING:
+    from shopsearch.config import ModelSettings
 
 
 class RuntimeOptions(TypedDict):
@@ -19,6 +22,17 @@ class RuntimeOptions(TypedDict):
     threads: int | None
     query_prefix: str
     document_prefix: str
+
+
+def runtime_options(model: ModelSettings) -> RuntimeOptions:
+    """The options both runtimes read from `model:`."""
+    return {
+        "max_length": model.max_length,
+        "batch_size": model.batch_size,
+        "threads": model.threads,
+        "query_prefix": model.query_prefix,
+        "document_prefix": model.document_prefix,
+    }
 
 
 class TextEncoder(Protocol):

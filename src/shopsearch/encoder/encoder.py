@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from shopsearch.encoder.base import BatchEncoder
+from shopsearch.config import ModelSettings
+from shopsearch.encoder.base import BatchEncoder, runtime_options
 from shopsearch.encoder.device import default_batch_size, pick_device, quantize_int8, set_cpu_threads
 from shopsearch.encoder.model_files import DEFAULT_MODEL_NAME, default_model_path, fingerprint
 from shopsearch.encoder.pooling import l2_normalize, mean_pool
@@ -28,6 +29,10 @@ class Encoder(BatchEncoder):
     """Encode texts into L2-normalised float32 vectors; dimension comes from the model."""
 
     runtime = "torch"
+
+    @classmethod
+    def from_settings(cls, model: ModelSettings) -> Encoder:
+        return cls(model.path, device=model.device, quantize=model.quantize, **runtime_options(model))
 
     def __init__(
         self,

@@ -11,7 +11,8 @@ import numpy as np
 import onnxruntime
 from tokenizers import Tokenizer
 
-from shopsearch.encoder.base import BatchEncoder
+from shopsearch.config import ModelSettings
+from shopsearch.encoder.base import BatchEncoder, runtime_options
 from shopsearch.errors import EncoderError
 
 META_FILE = "onnx.json"  # written by the export: source model id, dimension, file names
@@ -21,6 +22,12 @@ class OnnxEncoder(BatchEncoder):
     """The same vectors as ``Encoder`` on the model it was exported from (fp32), or close to them (int8)."""
 
     runtime = "onnx"
+
+    @classmethod
+    def from_settings(cls, model: ModelSettings) -> OnnxEncoder:
+        if model.path is None:  # the settings refuse runtime onnx without an exported directory
+            raise EncoderError("runtime onnx: model.path must be a directory written by `shopsearch model export`")
+        return cls(model.path, int8=model.quantize, **runtime_options(model))
 
     def __init__(
         self,
