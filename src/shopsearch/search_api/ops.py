@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shopsearch.errors import VectorSpaceMismatch
 from shopsearch.events import analytics
+from shopsearch.hits import Shown
 from shopsearch.search_api import access
 from shopsearch.search_api.metrics import app_metrics
 from shopsearch.search_api.schemas import AnalyticsReport
@@ -23,9 +24,7 @@ HEALTH_TIMEOUT = 0.4  # two calls: a load balancer's probe gets its answer withi
 bp = APIBlueprint("ops", __name__, abp_tags=[Tag(name="operations")], doc_ui=True)
 
 
-class Health(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Health(Shown):
     status: str
     checks: dict[str, str]
 

@@ -5,36 +5,30 @@ The response models forbid keys they do not declare: tests/live/test_schemas_liv
 from __future__ import annotations
 
 from flask_openapi3.types import ResponseDict
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from shopsearch.hits import Hit, RailItem, Suggestion
+from shopsearch.hits import Hit, RailItem, Shown, Suggestion
 from shopsearch.ids import DocId
 
-STRICT = ConfigDict(extra="forbid")
 
-
-class FacetValue(BaseModel):
-    model_config = STRICT
+class FacetValue(Shown):
     value: str
     count: int
 
 
-class PriceBucket(BaseModel):
-    model_config = STRICT
+class PriceBucket(Shown):
     from_: float | None = Field(default=None, alias="from")
     to: float | None = None
     count: int
 
 
-class Facets(BaseModel):
-    model_config = STRICT
+class Facets(Shown):
     brand: list[FacetValue]
     category: list[FacetValue]
     price: list[PriceBucket]
 
 
-class SearchResponse(BaseModel):
-    model_config = STRICT
+class SearchResponse(Shown):
     query: str
     profile: str
     personalized: bool
@@ -92,30 +86,24 @@ class Error(BaseModel):
     parameter: str | None = None
 
 
-class Rail(BaseModel):
-    model_config = STRICT
+class Rail(Shown):
     items: list[RailItem]
 
 
-class Suggestions(BaseModel):
-    model_config = STRICT
+class Suggestions(Shown):
     query: str
     products: list[Suggestion]
     brands: list[str]
     categories: list[str]
 
 
-class Rejected(BaseModel):
-    model_config = STRICT
-
+class Rejected(Shown):
     index: int
     field: str
     reason: str
 
 
-class EventsAccepted(BaseModel):
-    model_config = STRICT
-
+class EventsAccepted(Shown):
     accepted: int = Field(description="Stored now or by an earlier try (duplicates).")
     accepted_indices: list[int]
     duplicates: list[int] = Field(description="Events whose event_id was already stored: counted once.")
@@ -123,9 +111,7 @@ class EventsAccepted(BaseModel):
     profiles_updated: bool
 
 
-class VectorSet(BaseModel):
-    model_config = STRICT
-
+class VectorSet(Shown):
     user_id: str
     items: int
     has_vector: bool
@@ -138,15 +124,11 @@ class ShopperVector(BaseModel):
     purchased: list[str] | None = None
 
 
-class Users(BaseModel):
-    model_config = STRICT
-
+class Users(Shown):
     users: list[str]
 
 
-class Forgotten(BaseModel):
-    model_config = STRICT
-
+class Forgotten(Shown):
     user_id: str
     deleted_events: int
     profile_deleted: bool
