@@ -1,6 +1,9 @@
-"""Shared by the benchmarks: engine CPU from the nodes stats, and k-NN recall@10 against exact search."""
+"""Shared by the benchmarks: engine CPU from the nodes stats, waiting out background merges, and k-NN
+recall@10 against exact search."""
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 
@@ -9,6 +12,15 @@ def engine_cpu_s(client) -> float:  # noqa: ANN001
     """CPU seconds the engine has used so far, over every node (a remote cluster works too)."""
     nodes = client.nodes.stats(metric="process")["nodes"].values()
     return sum(node["process"]["cpu"]["total_in_millis"] for node in nodes) / 1000
+
+
+def merges_done(client) -> float:  # noqa: ANN001
+    """Wait until no force merge runs in the engine (a reindex starts one after the alias moves), so the
+    next timed step does not share the cores with it; returns the seconds waited."""
+    began = time.perf_counter()
+    while any(node["tasks"] for node in client.tasks.list(actions="indices:admin/forcemerge*")["nodes"].values()):
+        time.sleep(0.5)
+    return time.perf_counter() - began
 
 
 def exact_top10(client, index: str, vectors: np.ndarray) -> list[set[str]]:  # noqa: ANN001

@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _measure import merges_done
+
 from shopsearch import wiring
 from shopsearch.config import load_settings
 from shopsearch.indexer import lifecycle
@@ -79,6 +81,7 @@ def _timed_reindex(indexer: Indexer, catalog: Path) -> float:
     began = time.perf_counter()
     report = indexer.reindex(catalog)
     elapsed = time.perf_counter() - began
+    merges_done(indexer.client)  # the background merge it started, before the next timed step
     print(f"  reindex -> {report.index}: {report.write.summary()}")
     return elapsed
 

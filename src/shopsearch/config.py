@@ -181,6 +181,12 @@ class IndexSettings(BaseModel):
     bulk_threads: int = Field(default=2, ge=1, le=16, description="Bulk requests in flight at once.")
     encode_batch: int = Field(default=256, ge=1, description="Products per encode-and-write step.")
     max_rejected_ratio: float = Field(default=0.2, ge=0, le=1, description="More rejects fail a reindex.")
+    merge_segments: int | None = Field(
+        default=1,
+        ge=1,
+        description="After the alias moves, the engine merges the new index down to this many segments in the"
+        " background (a k-NN search walks every segment's graph); none leaves merging to Lucene alone.",
+    )
     dead_letter_dir: Path = Path("rejected")
     vector_cache: Path = Field(default_factory=lambda: cache_root() / "vectors.sqlite")
 

@@ -126,6 +126,17 @@ def test_concurrent_bulk_writers_keep_the_last_row_of_an_id(make_indexer, client
     assert titles == {p["id"]: p["title"] for p in [*first, *again]}
 
 
+def test_a_fresh_index_is_merged_down_in_the_background(make_indexer, client, tmp_path) -> None:
+    """Three writers in tiny batches leave several segments; after the alias moves, the engine merges them."""
+    catalog = write_jsonl(tmp_path / "catalog.jsonl", products(90))
+    assert make_indexer(merge_segments=None).reindex(catalog).merging is None
+    report = make_indexer(bulk_threads=3, encode_batch=3, bulk_docs=2).reindex(catalog)
+    assert report.merging and client.tasks.get(task_id=report.merging, wait_for_completion=True)["completed"]
+    client.indices.refresh(index=report.index)  # searches see the merged segment from the next refresh on
+    primary = {s["segment"] for s in client.cat.segments(index=report.index, format="json") if s["prirep"] == "p"}
+    assert len(primary) == 1
+
+
 def test_a_paraphrase_finds_the_product_by_vector(make_indexer, client, minilm_encoder, tmp_path) -> None:
     catalog = [
         {"id": "knife", "title": "Stainless steel chef knife", "category": "Home > Kitchen > Knives"},

@@ -39,7 +39,13 @@ def _indexer(settings: Settings, model_dir: Path | None = None) -> Indexer:
 def _print_reindex(report: ReindexReport) -> None:
     click.echo(
         json.dumps(
-            {"index": report.index, **report.write.summary(), "replaced": report.replaced, "pruned": report.pruned},
+            {
+                "index": report.index,
+                **report.write.summary(),
+                "replaced": report.replaced,
+                "pruned": report.pruned,
+                "merging": report.merging,
+            },
             indent=2,
         )
     )

@@ -32,6 +32,7 @@ class ReindexReport:
     dead_letter: Path | None
     replaced: list[str] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
+    merging: str | None = None  # the engine's task merging the new index's segments, if one was started
 
 
 class Indexer:
@@ -68,7 +69,19 @@ class Indexer:
                 self._discard(name, keep_failed)
                 raise
         pruned = lifecycle.prune(self.client, self.alias, self.settings.index.keep)
-        return ReindexReport(name, report, dead.path if dead.count else None, replaced, pruned)
+        return ReindexReport(name, report, dead.path if dead.count else None, replaced, pruned, self._merge(name))
+
+    def _merge(self, name: str) -> str | None:
+        """Start merging the new index's segments, in the engine and after it serves: a bulk load leaves
+        several, and a k-NN search walks each one's graph (benchmarks/segments.py: Home Depot, 3 segments to
+        1, the k-NN candidates' p50 from 7 ms to 3 ms in the engine). Returns the engine's task id."""
+        if self.settings.index.merge_segments is None:
+            return None
+        started = self.client.indices.forcemerge(
+            index=name, max_num_segments=self.settings.index.merge_segments, wait_for_completion=False
+        )
+        task: str | None = started.get("task")
+        return task
 
     def upsert(self, catalog: Path, fmt: str | None = None) -> tuple[WriteReport, Path | None]:
         """Write rows into the index the alias serves (same validation and dead-letter rules)."""
