@@ -116,7 +116,7 @@ def test_three_nodes_survive_losing_one_keep_data_and_stop_cleanly(tmp_path: Pat
         client.indices.create(index="kept", body={"settings": settings})
         client.index(index="kept", id="1", body={"title": "chef knife"}, refresh=True)
         services = _shop_data(state.urls, tiny_encoder, tmp_path)
-        health = client.cluster.health(wait_for_status="green", request_timeout=60)
+        health = client.cluster.health(wait_for_status="green", timeout="120s", request_timeout=130)  # 3 JVMs, 2 cores
         ours = client.cat.shards(format="json", h="index,prirep,state")
         assert health["status"] == "green" and {row["state"] for row in ours} == {"STARTED"}
         for index in {row["index"] for row in ours if row["index"][0] != "."} - {"kept"}:  # each has a copy elsewhere
