@@ -67,7 +67,7 @@ def searcher(settings: Settings, client: OpenSearch | None = None, encoder: Text
         encoder or load_encoder(settings.model),
         profiles(settings),
         settings.index.alias,
-        load_mapping(settings.index.mapping),
+        mapping(settings),
         settings.api.users_index,
         settings.api.query_cache_size,
         settings.api.model_check_s,
@@ -78,9 +78,12 @@ def searcher(settings: Settings, client: OpenSearch | None = None, encoder: Text
 
 def indexer(settings: Settings, client: OpenSearch | None = None, encoder: TextEncoder | None = None) -> Indexer:
     """The indexer for index.alias. The mapping file is checked first, so a bad one fails before the model loads."""
-    load_mapping(settings.index.mapping)
+    products = mapping(settings)
     return Indexer(
-        settings, client=client or create_client(settings.opensearch), encoder=encoder or load_encoder(settings.model)
+        settings,
+        client=client or create_client(settings.opensearch),
+        encoder=encoder or load_encoder(settings.model),
+        mapping=products,
     )
 
 
@@ -125,10 +128,10 @@ def ingest(settings: Settings, client: OpenSearch | None = None) -> EventIngest:
     if "error" in served or not served:
         raise ReindexError(f"alias {alias!r} does not exist; run `shopsearch index build` first")
     dimension = next(iter(served.values()))["mappings"]["_meta"]["dimension"]
-    mapping = load_mapping(settings.index.mapping)
-    if not mapping.vector_copy_field:
-        raise ConfigError(f"{mapping.path}: shoppers' vectors need a vector_copy_field to read item vectors")
-    return EventIngest(event_store(settings, client), shoppers(settings, client, mapping.vector_copy_field, dimension))
+    products = mapping(settings)
+    if not products.vector_copy_field:
+        raise ConfigError(f"{products.path}: shoppers' vectors need a vector_copy_field to read item vectors")
+    return EventIngest(event_store(settings, client), shoppers(settings, client, products.vector_copy_field, dimension))
 
 
 @dataclass

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from opensearchpy import OpenSearch, TransportError
+from opensearchpy import OpenSearch
 
 from shopsearch.config import load_settings
 from shopsearch.encoder import Encoder
@@ -135,16 +135,6 @@ def test_a_fresh_index_is_merged_down_in_the_background(make_indexer, client, tm
     client.indices.refresh(index=report.index)  # searches see the merged segment from the next refresh on
     primary = {s["segment"] for s in client.cat.segments(index=report.index, format="json") if s["prirep"] == "p"}
     assert len(primary) == 1
-
-
-def test_a_refused_merge_leaves_the_reindex_done(make_indexer, client, tmp_path, monkeypatch) -> None:
-    def refuse(**_: object) -> None:
-        raise TransportError(400, "illegal_argument_exception", "no merging here")
-
-    monkeypatch.setattr(client.indices, "forcemerge", refuse)
-    indexer = make_indexer()
-    report = indexer.reindex(write_jsonl(tmp_path / "catalog.jsonl", products(20)))
-    assert report.merging is None and lifecycle.alias_targets(client, indexer.alias) == [report.index]
 
 
 def test_a_paraphrase_finds_the_product_by_vector(make_indexer, client, minilm_encoder, tmp_path) -> None:

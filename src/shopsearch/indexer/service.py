@@ -38,9 +38,11 @@ class ReindexReport:
 class Indexer:
     """Owns the client, encoder, mapping and vector cache for one alias."""
 
-    def __init__(self, settings: Settings, *, client: OpenSearch, encoder: TextEncoder) -> None:
+    def __init__(
+        self, settings: Settings, *, client: OpenSearch, encoder: TextEncoder, mapping: IndexMapping | None = None
+    ) -> None:
         self.settings, self.alias = settings, settings.index.alias
-        self.mapping: IndexMapping = load_mapping(settings.index.mapping)
+        self.mapping = mapping or load_mapping(settings.index.mapping)  # wiring.indexer hands it over checked
         self.client, self.encoder = client, encoder
         self.mapping.check_dimension(self.encoder.dimension)
         self.cache = VectorCache(settings.index.vector_cache, self.encoder.space_id, self.encoder.dimension)
