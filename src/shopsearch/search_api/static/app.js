@@ -146,6 +146,7 @@ async function suggest() {
   const q = $("q").value.trim();
   if (!q) return closeSuggestions();
   const result = await api("/suggest", { q, size: 6 });
+  if (q !== $("q").value.trim()) return; // typed on meanwhile: an older prefix's answer must not overwrite the newer
   const options = [...result.products.map((p) => [p.title, "product"]), ...result.brands.map((b) => [b, "brand"]),
     ...result.categories.map((c) => [c, "category"])];
   $("suggestions").replaceChildren(...options.map(([text, kind], i) => el("li", { role: "option", id: `sugg-${i}`,
