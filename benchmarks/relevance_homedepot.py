@@ -1,6 +1,6 @@
 """Relevance on real shoppers' queries (../shared/data/homedepot): BM25 against every learned part, held out.
 
-    python benchmarks/relevance_homedepot.py [--reuse] [--queries N] [--no-finetune]
+    python benchmarks/relevance_homedepot.py [--reuse] [--queries N] [--no-finetune] [--model DIR]
 
 Needs the engine (`shopsearch engine start`). Indexes the 54,667 product titles under the alias
 `homedepot` (the demo's `products` is untouched) with `shopsearch index reindex`, then runs
@@ -10,9 +10,12 @@ ascent) and the LambdaMART ranker is trained (early stopping on a slice of the t
 Then (unless --no-finetune) the encoder is fine-tuned on the training queries' graded products with
 mined hard negatives (`shopsearch finetune --judgments`), the catalog is reindexed with it under
 `homedepot-ft`, and the same learning runs there: `fine-tuned` is the default profile over the
-fine-tuned vectors, `full stack` its ranker. It prints NDCG@10, MRR and Recall@100 on the held-out queries with paired t-tests against BM25,
-the indexing time, and each profile's in-process search p50 (size 10, warm query-vector cache
-off). Profiles and the ranker go to a temporary directory: the repository's profiles are untouched.
+fine-tuned vectors, `full stack` its ranker. `--model DIR` serves a model an earlier run fine-tuned
+(or `shopsearch finetune --judgments` on the same split) instead of fine-tuning again; with --reuse,
+the index built from it is kept too. It prints NDCG@10, MRR and Recall@100 on the held-out queries
+with paired t-tests against BM25, the indexing time, and each profile's in-process search p50
+(size 10, warm query-vector cache off). Profiles and the ranker go to a temporary directory: the
+repository's profiles are untouched.
 """
 
 from __future__ import annotations
@@ -39,10 +42,13 @@ ALIAS = "homedepot"
 def index_catalog(reuse: bool, alias: str, model: Path | None = None) -> str:
     from shopsearch import wiring
     from shopsearch.config import load_settings
+    from shopsearch.indexer.lifecycle import serving_models
 
     client = wiring.client(load_settings())
     lines = sum(1 for _ in (DATA / "catalog.jsonl").open(encoding="utf-8"))
-    if reuse and client.indices.exists_alias(name=alias) and client.count(index=alias)["count"] == lines:
+    complete = client.indices.exists_alias(name=alias) and client.count(index=alias)["count"] == lines
+    built_from = {meta.get("model_path") for meta in serving_models(client, alias).values()}
+    if reuse and complete and (model is None or str(model) in built_from):
         return "reused"
     env = {**os.environ, "SHOPSEARCH_INDEX_ALIAS": alias, **({"SHOPSEARCH_MODEL_PATH": str(model)} if model else {})}
     began = time.perf_counter()
@@ -74,6 +80,7 @@ def main() -> None:
     parser.add_argument("--no-finetune", action="store_true", help="skip fine-tuning and the full stack")
     parser.add_argument("--epochs", type=int, default=2, help="fine-tuning epochs at most (early stopping)")
     parser.add_argument("--examples", type=int, default=4000, help="graded fine-tuning examples at most")
+    parser.add_argument("--model", type=Path, help="a model an earlier run fine-tuned: served, not trained again")
     args = parser.parse_args()
     profiles = Path(tempfile.mkdtemp(prefix="shopsearch-hd-profiles-"))
     shutil.copytree(MAPPINGS / "profiles", profiles, dirs_exist_ok=True)
@@ -96,9 +103,9 @@ def main() -> None:
     rows["tuned"] = rows.pop("learned-linear")
     rows["ltr"] = rows.pop("learned")
     if not args.no_finetune:
-        model = profiles / "homedepot-finetuned"
-        print(
-            finetune.run_judged(
+        model = args.model.resolve() if args.model else profiles / "homedepot-finetuned"
+        if not args.model:
+            summary = finetune.run_judged(
                 load_settings(),
                 searcher,
                 judged,
@@ -107,8 +114,8 @@ def main() -> None:
                 max_examples=args.examples,
                 source="the Home Depot training queries",
             )
-        )
-        indexing["fine-tuned"] = index_catalog(False, f"{ALIAS}-ft", model)
+            print(summary)
+        indexing["fine-tuned"] = index_catalog(args.reuse and args.model is not None, f"{ALIAS}-ft", model)
         tuned = wiring.searcher(load_settings(index={"alias": f"{ALIAS}-ft"}, model={"path": model}))
         full = learn(tuned, judged, base="default", name="full", note=" (Home Depot, fine-tuned vectors)")
         rows.update({"fine-tuned": (full, "default", tuned), "full stack": (full, "full", tuned)})
