@@ -46,10 +46,10 @@ def index_catalog(reuse: bool, alias: str, model: Path | None = None) -> str:
 
     client = wiring.client(load_settings())
     lines = sum(1 for _ in (DATA / "catalog.jsonl").open(encoding="utf-8"))
-    complete = client.indices.exists_alias(name=alias) and client.count(index=alias)["count"] == lines
-    built_from = {meta.get("model_path") for meta in serving_models(client, alias).values()}
-    if reuse and complete and (model is None or str(model) in built_from):
-        return "reused"
+    if reuse and client.indices.exists_alias(name=alias) and client.count(index=alias)["count"] == lines:
+        built_from = {meta.get("model_path") for meta in serving_models(client, alias).values()}
+        if model is None or str(model) in built_from:
+            return "reused"
     env = {**os.environ, "SHOPSEARCH_INDEX_ALIAS": alias, **({"SHOPSEARCH_MODEL_PATH": str(model)} if model else {})}
     began = time.perf_counter()
     subprocess.run(
