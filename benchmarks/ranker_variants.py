@@ -103,7 +103,7 @@ def main() -> None:
             ltr.PARAMS.update(saved_params)
 
     def predictor(booster):  # noqa: ANN001, ANN202
-        return lambda matrix: booster.predict(matrix, num_iteration=booster.best_iteration or None)
+        return lambda matrix: ltr.predict(booster, matrix)
 
     def line(label: str, table: dict, width: int = 0, queries: list[str] = fit, seeds=(7,), **params) -> None:  # noqa: ANN001
         trained = boosters(table, width, queries, seeds, **params)

@@ -1,6 +1,6 @@
 """Relevance on real shoppers' queries (../shared/data/homedepot): BM25 against every learned part, held out.
 
-    python benchmarks/relevance_homedepot.py [--reuse] [--queries N] [--no-finetune] [--model DIR]
+    python benchmarks/relevance_homedepot.py [--reuse] [--queries N] [--no-finetune] [--model DIR] [--rerank DIR]
 
 Needs the engine (`shopsearch engine start`). Indexes the 54,667 product titles under the alias
 `homedepot` (the demo's `products` is untouched) with `shopsearch index reindex`, then runs
@@ -10,9 +10,11 @@ ascent) and the LambdaMART ranker is trained (early stopping on a slice of the t
 Then (unless --no-finetune) the encoder is fine-tuned on the training queries' graded products with
 mined hard negatives (`shopsearch finetune --judgments`), the catalog is reindexed with it under
 `homedepot-ft`, and the same learning runs there: `fine-tuned` is the default profile over the
-fine-tuned vectors, `full stack` its ranker. `--model DIR` serves a model an earlier run fine-tuned
-(or `shopsearch finetune --judgments` on the same split) instead of fine-tuning again; with --reuse,
-the index built from it is kept too. It prints NDCG@10, MRR and Recall@100 on the held-out queries
+fine-tuned vectors, `fine-tuned + LTR` its ranker, and `full stack` that ranker with its top 30
+re-scored by a cross-encoder trained on the training queries (`shopsearch learn --rerank`).
+`--model DIR` serves a model an earlier run fine-tuned (or `shopsearch finetune --judgments` on the
+same split) instead of fine-tuning again; with --reuse, the index built from it is kept too.
+`--rerank DIR` likewise uses a cross-encoder an earlier run trained on the same split. It prints NDCG@10, MRR and Recall@100 on the held-out queries
 with paired t-tests against BM25, the indexing time, and each profile's in-process search p50
 (size 10, warm query-vector cache off). Profiles and the ranker go to a temporary directory: the
 repository's profiles are untouched.
@@ -81,6 +83,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2, help="fine-tuning epochs at most (early stopping)")
     parser.add_argument("--examples", type=int, default=4000, help="graded fine-tuning examples at most")
     parser.add_argument("--model", type=Path, help="a model an earlier run fine-tuned: served, not trained again")
+    parser.add_argument("--rerank", type=Path, help="a cross-encoder an earlier run trained: used, not trained again")
     args = parser.parse_args()
     profiles = Path(tempfile.mkdtemp(prefix="shopsearch-hd-profiles-"))
     shutil.copytree(MAPPINGS / "profiles", profiles, dirs_exist_ok=True)
@@ -117,8 +120,18 @@ def main() -> None:
             print(summary)
         indexing["fine-tuned"] = index_catalog(args.reuse and args.model is not None, f"{ALIAS}-ft", model)
         tuned = wiring.searcher(load_settings(index={"alias": f"{ALIAS}-ft"}, model={"path": model}))
-        full = learn(tuned, judged, base="default", name="full", note=" (Home Depot, fine-tuned vectors)")
-        rows.update({"fine-tuned": (full, "default", tuned), "full stack": (full, "full", tuned)})
+        reranker = args.rerank.resolve() if args.rerank else profiles / "homedepot-reranker"
+        full = learn(tuned, judged, base="default", name="full", note=" (Home Depot, fine-tuned)", rerank=reranker)
+        rows.update(
+            {
+                "fine-tuned": (full, "default", tuned),
+                "fine-tuned + LTR": (full, "full", tuned),
+                "full stack": (full, "full-reranked", tuned),
+            }
+        )
+        print(
+            "rerank weight on the validation queries: " + ", ".join(f"{w:g}: {v:.4f}" for w, v in full.rerank.items())
+        )
     learning = time.perf_counter() - began
     timed = result.held_out[: args.latency_queries]
     base = result.report["scores"]["bm25"]["ndcg@10"]
@@ -126,12 +139,12 @@ def main() -> None:
         f"\nHome Depot: {len(judged.queries)} judged queries, {len(result.train)} train, "
         f"{len(result.held_out)} held out; indexing {indexing}; learning {learning:.0f} s"
     )
-    print(f"{'profile':12}{'NDCG@10':>9}{'x BM25':>8}{'p':>9}{'MRR':>8}{'R@100':>8}{'p50 ms':>8}")
+    print(f"{'profile':17}{'NDCG@10':>9}{'x BM25':>8}{'p':>9}{'MRR':>8}{'R@100':>8}{'p50 ms':>8}")
     for label, (run, name, used) in rows.items():
         score = run.report["scores"][name]
         p = run.report["p_values"][name].get("bm25", {}).get("ndcg@10") if name != "bm25" else None
         print(
-            f"{label:12}{score['ndcg@10']:9.4f}{score['ndcg@10'] / base:8.3f}{'' if p is None else f'{p:.1e}':>9}"
+            f"{label:17}{score['ndcg@10']:9.4f}{score['ndcg@10'] / base:8.3f}{'' if p is None else f'{p:.1e}':>9}"
             f"{score['mrr']:8.4f}{score['recall@100']:8.4f}{search_p50(used, judged, timed, name):8.1f}"
         )
     print("p: paired t-test against bm25 on the held-out queries; p50: in-process search, size 10")

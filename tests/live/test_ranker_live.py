@@ -39,14 +39,20 @@ def test_learn_writes_profiles_that_serve_and_beat_nothing_by_luck(shop, tmp_pat
     for query, product in wanted.items():
         judged.queries[query] = query
         judged.add(query, product, 2)
-    result = learn(searcher, judged, base="default", name="learned-test", held_out=0.3)
+    result = learn(searcher, judged, base="default", name="learned-test", held_out=0.3, rerank=tmp_path / "ce")
     profiles = shop["profiles"]
     assert (profiles / "learned-test.yaml").is_file() and (profiles / "learned-test.lgb.txt").is_file()
-    assert result.profiles == ["bm25", "default", "learned-test-linear", "learned-test"]
+    assert result.profiles == ["bm25", "default", "learned-test-linear", "learned-test", "learned-test-reranked"]
     assert set(result.train).isdisjoint(result.held_out) and len(result.held_out) >= 1
     assert all(0 <= result.report["scores"][p]["ndcg@10"] <= 1 for p in result.profiles)
     page = shop["http"].get("/search?q=chef+knife&profile=learned-test&explain=true").get_json()
     assert page["hits"] and any(key.startswith("ltr.") for key in page["hits"][0]["explain"])
+    # the cross-encoder trained on the training queries re-scores the ranker's top 30, shown in explain
+    assert (tmp_path / "ce" / "config.json").is_file() and 0.0 in result.rerank and len(result.rerank) > 1
+    reranked = shop["http"].get("/search?q=chef+knife&profile=learned-test-reranked&explain=true&size=10").get_json()
+    hits = reranked["hits"]
+    assert hits and all("rerank" in hit["explain"] for hit in hits)
+    assert [hit["score"] for hit in hits] == sorted((hit["score"] for hit in hits), reverse=True)
 
 
 @pytest.mark.engine

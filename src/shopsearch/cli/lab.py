@@ -189,6 +189,11 @@ def tune_command(settings: Settings, judged: Judgments, source: str, base: str, 
     help="Report, run files and plots.",
 )
 @click.option("--plot", is_flag=True, help="Write metrics.png and deltas.png (ranker vs baseline) to --out.")
+@click.option(
+    "--rerank",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also train a cross-encoder into this directory (kept if it has one) and write <name>-reranked.yaml.",
+)
 @click.pass_obj
 def learn_command(
     settings: Settings,
@@ -199,10 +204,17 @@ def learn_command(
     held_out: float,
     out: Path,
     plot: bool,
+    rerank: Path | None,
 ) -> None:
     """Learn relevance from judgments or clicks: fit the linear blend and a LambdaMART ranker on the
     training queries, write both as profiles, and compare them with BM25 on the held-out queries."""
-    result = learn(wiring.searcher(settings), judged, base=base, name=name, held_out=held_out, note=f" from {source}")
+    searcher = wiring.searcher(settings)
+    rerank = rerank.resolve() if rerank else None
+    result = learn(searcher, judged, base=base, name=name, held_out=held_out, note=f" from {source}", rerank=rerank)
+    if result.rerank:
+        click.echo(
+            "rerank weight on the validation queries: " + ", ".join(f"{w:g}: {v:.4f}" for w, v in result.rerank.items())
+        )
     evaluate.write_outputs(out, result.runs, result.report)
     click.echo(f"{len(result.train)} training queries, {len(result.held_out)} held out; on the held-out queries:")
     click.echo(evaluate.table(result.report))
@@ -214,7 +226,8 @@ def learn_command(
     click.echo("ranker leans on: " + ", ".join(f"{n} {share:.0%}" for n, share in result.importance[:6]))
     if plot:
         evaluate.plot(judged.only(result.held_out), [result.runs[-1], result.runs[0]], out)
-    click.echo(f"wrote profiles {name}.yaml and {name}-linear.yaml; report in {out}/")
+    written = f"{name}.yaml, {name}-reranked.yaml" if rerank else f"{name}.yaml"
+    click.echo(f"wrote profiles {written} and {name}-linear.yaml; report in {out}/")
 
 
 def _click_judgments(settings: Settings) -> Judgments:

@@ -9,24 +9,30 @@ terms). The report compares them with BM25 and the base profile on the held-out 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import lightgbm
+import numpy as np
 import yaml
 from tqdm import tqdm
 
 from shopsearch.errors import ConfigError
-from shopsearch.lab import evaluate, ltr, tune
+from shopsearch.lab import crossencoder, evaluate, ltr, tune
 from shopsearch.lab.judgments import Judgments
 from shopsearch.relevance import features
 from shopsearch.relevance.profile import RelevanceProfile
+from shopsearch.relevance.rerank import RerankParams
 from shopsearch.relevance.searcher import Searcher, SearchRequest, signal_values
 
 if TYPE_CHECKING:
     from ranx import Run
 
 KEPT_FROM_BASE = ("personal", "business")  # request-level terms the ranker's training data rarely sees
+# The candidates the cross-encoder re-scores: on Home Depot's validation queries 20 to 60 did about
+# equally well, and each one costs a model pass (about 0.2 s of two cores per search for 30, README).
+RERANK_TOP = 30
 # The ranker's candidates include typo matches (a fuzzy copy of the BM25 query at this boost, unless the base
 # has its own): fuzzy coverage is what it leans on most, and on Home Depot's held-out queries this pool
 # took the ranker from 1.154x to about 1.18x BM25 NDCG@10, while it costs the untrained blend (README).
@@ -41,6 +47,7 @@ class Learned:
     report: dict[str, Any]
     runs: list[Run]  # in the order of `profiles`
     importance: list[tuple[str, float]]
+    rerank: dict[float, float] = field(default_factory=dict)  # validation NDCG@10 of each rerank weight tried
 
 
 def learn(
@@ -53,8 +60,12 @@ def learn(
     baseline: str = "bm25",
     note: str = "",
     ranker_fuzzy: float = RANKER_FUZZY,
+    rerank: Path | None = None,
 ) -> Learned:
-    """Fit both profiles on the training queries, write them, and evaluate every profile on the held-out ones."""
+    """Fit both profiles on the training queries, write them, and evaluate every profile on the held-out ones.
+
+    With `rerank` (a directory), a cross-encoder is trained there (unless it already holds one) and
+    `<name>-reranked` adds it to the ranker as a rerank stage."""
     directory = searcher.profiles.directory
     if {"site-packages", "dist-packages"} & set(directory.parts):
         raise ConfigError(
@@ -87,16 +98,55 @@ def learn(
         f"early on {len(valid)}{note}",
     )
     names = [baseline, base, f"{name}-linear", name]
+    tried: dict[float, float] = {}
+    if rerank is not None:
+        weight, tried = _fit_rerank(searcher, judged, rows, booster, fit, valid, rerank)
+        write_ranker_profile(
+            pool,
+            directory / f"{name}-reranked.yaml",
+            model.name,
+            f"{name} with its top {RERANK_TOP} re-scored by the cross-encoder {rerank} (trained on {len(fit)} "
+            f"queries, weight {weight} fitted on {len(valid)}){note}",
+            rerank={"model": str(rerank), "weight": weight, "top": RERANK_TOP},
+        )
+        names.append(f"{name}-reranked")
     held = judged.only(test)
     runs = [evaluate.run_profile(searcher, held, profile_name) for profile_name in names]
-    return Learned(train, test, names, evaluate.report(held, runs), runs, ltr.importance(booster))
+    return Learned(train, test, names, evaluate.report(held, runs), runs, ltr.importance(booster), tried)
+
+
+def _fit_rerank(
+    searcher: Searcher,
+    judged: Judgments,
+    rows: dict[str, ltr.QueryRows],
+    booster: lightgbm.Booster,
+    fit: list[str],
+    valid: list[str],
+    model_dir: Path,
+) -> tuple[float, dict[float, float]]:
+    """Train the cross-encoder on the `fit` queries (unless `model_dir` has one); fit its weight on `valid`
+    (on `fit` when no validation query has candidates and judgments)."""
+    from shopsearch.encoder.cross import CrossEncoder  # torch: only when a rerank stage is learned
+
+    fields = RerankParams.model_fields["fields"].default
+    texts = crossencoder.product_texts(searcher.client, searcher.alias, fields)
+    if not (model_dir / "config.json").is_file():
+        crossencoder.train(crossencoder.pairs(judged, {q: rows[q].ids for q in fit}, texts, fit), model_dir)
+    usable = [q for q in valid if rows[q].ids and judged.qrels.get(q)]
+    ranked = {}
+    for qid in usable or [q for q in fit if rows[q].ids and judged.qrels.get(q)]:  # a tiny set: no slice left
+        scores = ltr.predict(booster, rows[qid].matrix)
+        order = np.argsort(-scores, kind="stable")
+        ranked[qid] = ([rows[qid].ids[i] for i in order], scores[order])
+    return crossencoder.fit_weight(judged, ranked, CrossEncoder(model_dir), texts, top=RERANK_TOP)
 
 
 def ranker_pool(profile: RelevanceProfile, fuzzy: float) -> RelevanceProfile:
     """The base profile, with typo-tolerant candidates for the ranker (the profile itself if it has them)."""
     if profile.spec.fuzzy >= fuzzy:
         return profile
-    return RelevanceProfile(profile.name, profile.spec.model_copy(update={"fuzzy": fuzzy}), profile.signals)
+    spec = profile.spec.model_copy(update={"fuzzy": fuzzy})
+    return RelevanceProfile(profile.name, spec, profile.signals, profile.reranker)
 
 
 def collect(
@@ -120,10 +170,16 @@ def collect(
     return values, matrices
 
 
-def write_ranker_profile(pool: RelevanceProfile, path: Path, model_file: str, note: str) -> None:
-    """The pool's candidates and fields, scored by the ranker plus the base's request-level terms."""
+def write_ranker_profile(
+    pool: RelevanceProfile, path: Path, model_file: str, note: str, rerank: dict[str, Any] | None = None
+) -> None:
+    """The pool's candidates and fields, scored by the ranker plus the base's request-level terms (and
+    re-scored by a cross-encoder when `rerank` says which)."""
     spec = pool.spec.model_dump(mode="json")
     kept = {key: value for key, value in spec["signals"].items() if key in KEPT_FROM_BASE}
     spec["signals"] = {"ltr": {"weight": 1.0, "model": model_file}, **kept}
+    spec.pop("rerank", None)
+    if rerank:
+        spec["rerank"] = rerank
     spec["description"] = f"Learned ranker over {pool.name}'s candidates."
     path.write_text(f"# {note}\n" + yaml.safe_dump(spec, sort_keys=False, allow_unicode=True), encoding="utf-8")

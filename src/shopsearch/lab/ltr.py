@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import lightgbm
 import numpy as np
@@ -90,6 +90,11 @@ def train(
             ],
         )
     return booster
+
+
+def predict(booster: lightgbm.Booster, matrix: np.ndarray) -> np.ndarray:
+    """Scores of a just-trained booster at its best round (a saved one keeps only those rounds)."""
+    return cast(np.ndarray, booster.predict(matrix, num_iteration=booster.best_iteration or None))
 
 
 def save(booster: lightgbm.Booster, path: Path) -> Path:

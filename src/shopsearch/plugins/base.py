@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,12 @@ class SignalParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     weight: float = Field(ge=0)
+
+
+def profile_path(value: Path, info: ValidationInfo) -> Path:
+    """A file a profile names: a relative path is relative to the profile's directory."""
+    base = (info.context or {}).get("profile_dir")
+    return value if value.is_absolute() or base is None else Path(base) / value
 
 
 class Signal(ABC):

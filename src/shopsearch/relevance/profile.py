@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from shopsearch.errors import ConfigError, first_problem
 from shopsearch.plugins.base import Signal
 from shopsearch.relevance.registry import available_signals
+from shopsearch.relevance.rerank import Reranker, RerankParams
 from shopsearch.relevance.watched import WatchedDirectory
 from shopsearch.users.vectors import Behaviour
 
@@ -40,13 +41,14 @@ class ProfileFile(BaseModel):
     signals: dict[str, dict[str, Any]] = Field(min_length=1)
     behaviour: Behaviour = Field(default_factory=Behaviour)
     diversity: float = Field(default=0.0, ge=0, le=1, description="MMR trade-off: 0 off, 1 only novelty.")
+    rerank: RerankParams | None = None
 
 
 class RelevanceProfile:
     """A loaded profile: its settings and its signal objects, ready for the searcher."""
 
-    def __init__(self, name: str, spec: ProfileFile, signals: list[Signal]) -> None:
-        self.name, self.spec, self.signals = name, spec, signals
+    def __init__(self, name: str, spec: ProfileFile, signals: list[Signal], reranker: Reranker | None = None) -> None:
+        self.name, self.spec, self.signals, self.reranker = name, spec, signals, reranker
 
     @property
     def needs_vectors(self) -> bool:
@@ -60,7 +62,7 @@ def load_profile(path: Path) -> RelevanceProfile:
     """Read one profile file; errors name the file and the key (unknown signals included)."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        spec = ProfileFile.model_validate(raw)
+        spec = ProfileFile.model_validate(raw, context={"profile_dir": path.parent})
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: invalid YAML: {exc}") from None
     except ValidationError as exc:
@@ -77,7 +79,14 @@ def load_profile(path: Path) -> RelevanceProfile:
             raise ConfigError(f"{path}: {first_problem(exc, f'signals.{name}.')}") from None
         except ValueError as exc:  # a signal that cannot start (e.g. a ranker model of other features)
             raise ConfigError(f"{path}: signals.{name}: {exc}") from None
-    return RelevanceProfile(path.stem, spec, signals)
+    return RelevanceProfile(path.stem, spec, signals, _reranker(path, spec.rerank))
+
+
+def _reranker(path: Path, params: RerankParams | None) -> Reranker | None:
+    try:
+        return Reranker(params) if params else None
+    except (OSError, ValueError) as exc:  # a directory that is not a cross-encoder
+        raise ConfigError(f"{path}: rerank.model: {exc}") from None
 
 
 class ProfileSet:

@@ -59,3 +59,14 @@ def mmr(scores: np.ndarray, vectors: np.ndarray, diversity: float, k: int) -> li
         value = (1 - diversity) * relevance[left] - diversity * redundancy
         picked.append(left.pop(int(np.argmax(value))))
     return picked
+
+
+def rerank_shift(scores: np.ndarray, judged: np.ndarray, weight: float) -> np.ndarray:
+    """What a reranker adds to the top candidates' scores: weight · z(its scores), in units of the blend's
+    spread over them, so they end ordered by z(blend) + weight · z(reranker)."""
+    scores, judged = np.asarray(scores, dtype=np.float64), np.asarray(judged, dtype=np.float64)
+    if judged.size < 2 or judged.std() < 1e-12:
+        return np.zeros_like(judged)
+    spread = scores.std()
+    shift: np.ndarray = weight * (spread if spread > 1e-12 else 1.0) * (judged - judged.mean()) / judged.std()
+    return shift

@@ -443,9 +443,12 @@ def _ranked(
         parts.update(boosted)
     if request.explain:
         parts.update(contributions(profile, candidates, context))
+    order = sorted(range(len(scores)), key=lambda i: (-scores[i], candidates.ids[i]))
+    if profile.reranker and context.query and candidates.ids:
+        scores, order, parts["rerank"] = profile.reranker.rerank(scores, order, candidates, context.query)
     if profile.spec.diversity > 0:  # MMR over every candidate: collapse, rules and paging see the whole order
         return scores, parts, mmr(scores, candidates.vectors, profile.spec.diversity, len(scores))
-    return scores, parts, sorted(range(len(scores)), key=lambda i: (-scores[i], candidates.ids[i]))
+    return scores, parts, order
 
 
 def blend(

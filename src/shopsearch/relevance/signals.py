@@ -10,7 +10,7 @@ import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
 from shopsearch import text
-from shopsearch.plugins.base import Candidates, Context, Signal, SignalParams
+from shopsearch.plugins.base import Candidates, Context, Signal, SignalParams, profile_path
 from shopsearch.relevance import features
 from shopsearch.relevance.scoring import cheaper_term, cosine, minmax, rrf, sales_term
 
@@ -121,8 +121,7 @@ class RankerParams(SignalParams):
     @field_validator("model")
     @classmethod
     def _exists(cls, value: Path, info: ValidationInfo) -> Path:
-        base = (info.context or {}).get("profile_dir")
-        path = value if value.is_absolute() or base is None else Path(base) / value
+        path = profile_path(value, info)
         if not path.is_file():
             raise ValueError(f"no ranker model at {path}")
         return path

@@ -1,0 +1,137 @@
+"""Train the cross-encoder behind a profile's rerank stage (relevance.rerank), from judgments.
+
+Each training query gives its graded products (target grade / top grade) and a few of the products its
+search ranked high that nobody judged (target 0: the evaluation counts them as not relevant), read as
+(query, product text) pairs; one pass of binary cross-entropy on BERT's one-logit head, starting from
+the packaged MiniLM. Then the rerank weight is the one that scores best on the validation queries
+(the ranker's top candidates re-scored, scoring.rerank_shift), so nothing is fitted on held-out data.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from opensearchpy import OpenSearch, helpers
+from ranx import Qrels, Run, evaluate
+from tqdm import tqdm
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+from shopsearch.encoder.cross import CrossEncoder
+from shopsearch.encoder.model_files import default_model_path
+from shopsearch.lab.judgments import Judgments
+from shopsearch.queries.neighbours import every_product
+from shopsearch.relevance.rerank import document
+from shopsearch.relevance.scoring import rerank_shift
+
+WEIGHTS = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5)
+
+
+@dataclass(frozen=True)
+class Pair:
+    query: str
+    text: str
+    target: float  # 0..1
+
+
+def product_texts(client: OpenSearch, alias: str, fields: list[str]) -> dict[str, str]:
+    """Every indexed product's text as the cross-encoder reads it."""
+    scan = helpers.scan(client, index=alias, query={**every_product(), "_source": fields})
+    return {hit["_id"]: document(hit["_source"], fields) for hit in scan}
+
+
+def pairs(
+    judged: Judgments,
+    ranked: dict[str, list[str]],
+    texts: dict[str, str],
+    qids: list[str],
+    *,
+    negatives: int = 3,
+    depth: int = 40,
+    seed: int = 0,
+) -> list[Pair]:
+    """The judged products of each query, and up to `negatives` unjudged ones from its first `depth` candidates."""
+    rng = random.Random(seed)
+    top = max((g for q in qids for g in judged.qrels.get(q, {}).values()), default=1) or 1
+    out = []
+    for qid in qids:
+        query, grades = judged.queries[qid], judged.qrels.get(qid, {})
+        out += [Pair(query, texts[d], grade / top) for d, grade in grades.items() if d in texts]
+        unjudged = [d for d in ranked.get(qid, [])[:depth] if d not in grades and d in texts]
+        out += [Pair(query, texts[d], 0.0) for d in rng.sample(unjudged, min(negatives, len(unjudged)))]
+    rng.shuffle(out)
+    return out
+
+
+def train(
+    examples: list[Pair],
+    out: Path,
+    *,
+    base: Path | None = None,
+    batch_size: int = 32,
+    learning_rate: float = 7e-5,
+    max_length: int = 64,
+) -> Path:
+    """One epoch of BCE over the pairs (warm-up then linear decay); the model directory is written to `out`."""
+    base = base or default_model_path()
+    tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
+    model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1, local_files_only=True)
+    steps = max(1, -(-len(examples) // batch_size))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
+    warmup = max(1, steps // 10)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min((s + 1) / warmup, (steps - s) / steps))
+    loss_of = torch.nn.BCEWithLogitsLoss()
+    model.train()
+    with tqdm(total=steps, desc="training the cross-encoder", unit="batch", disable=None) as bar:
+        for start in range(0, len(examples), batch_size):
+            batch = examples[start : start + batch_size]
+            tokens = tokenizer(
+                [p.query for p in batch],
+                [p.text for p in batch],
+                padding=True,
+                truncation=True,
+                max_length=max_length,
+                return_tensors="pt",
+            )
+            loss = loss_of(model(**tokens).logits[:, 0], torch.tensor([p.target for p in batch]))
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss.item():.3f}")
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out
+
+
+def fit_weight(
+    judged: Judgments,
+    ranked: dict[str, tuple[list[str], np.ndarray]],
+    model: CrossEncoder,
+    texts: dict[str, str],
+    *,
+    top: int,
+) -> tuple[float, dict[float, float]]:
+    """The rerank weight with the best NDCG@10 over `ranked` (each query's candidates and scores, best first),
+    and the NDCG@10 of every weight tried (0: no rerank)."""
+    read = {}
+    for qid, (ids, scores) in tqdm(ranked.items(), desc="re-scoring validation queries", unit="query", disable=None):
+        head = ids[:top]
+        read[qid] = (head, scores[:top], model.scores(judged.queries[qid], [texts.get(d, "") for d in head]))
+    qrels = Qrels({qid: judged.qrels[qid] for qid in ranked})
+    found = {}
+    for weight in (0.0, *WEIGHTS):
+        run = {}
+        for qid, (ids, _) in ranked.items():
+            head, blended, judged_scores = read[qid]
+            moved = blended + rerank_shift(blended, judged_scores, weight)
+            order = [head[i] for i in np.argsort(-moved, kind="stable")] + ids[len(head) :]
+            run[qid] = {d: float(len(order) - rank) for rank, d in enumerate(order)} or {"-": 0.0}
+        found[weight] = float(evaluate(qrels, Run(run), "ndcg@10"))
+    return max(WEIGHTS, key=lambda w: found[w]), found

@@ -1,0 +1,112 @@
+"""The cross-encoder rerank stage without the engine: its math, its training pairs, training, and loading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shopsearch.errors import ConfigError
+from shopsearch.lab import crossencoder
+from shopsearch.lab.judgments import Judgments
+from shopsearch.plugins.base import Candidates
+from shopsearch.relevance.profile import load_profile
+from shopsearch.relevance.scoring import rerank_shift
+
+finite = st.floats(-1e3, 1e3, allow_nan=False)
+
+
+@given(st.lists(st.tuples(finite, finite), min_size=2, max_size=40), st.floats(0.01, 10))
+def test_the_shift_orders_the_top_by_the_sum_of_both_z_scores(pairs: list[tuple[float, float]], weight: float) -> None:
+    scores, judged = np.array(pairs).T
+    shift = rerank_shift(scores, judged, weight)
+    assert shift.shape == scores.shape and np.all(np.isfinite(shift))
+    if judged.std() < 1e-9:
+        assert not shift.any()  # a reranker that cannot tell them apart changes nothing
+        return
+    z = (judged - judged.mean()) / judged.std()
+    spread = scores.std() if scores.std() > 1e-12 else 1.0
+    assert np.allclose((scores + shift) / spread, scores / spread + weight * z)
+
+
+def test_training_pairs_are_graded_products_and_a_few_unjudged_candidates() -> None:
+    judged = Judgments()
+    for qid, query in (("q1", "hole saw"), ("q2", "drill")):
+        judged.queries[qid] = query
+    judged.add("q1", "A", 2)
+    judged.add("q1", "B", 1)
+    judged.add("q2", "C", 0)
+    texts = {d: f"text {d}" for d in "ABCDEFGH"}
+    ranked = {"q1": ["A", "D", "E", "F", "G", "B"], "q2": ["H", "C"]}
+    pairs = crossencoder.pairs(judged, ranked, texts, ["q1", "q2"], negatives=2, depth=4)
+    by_text = {(p.query, p.text): p.target for p in pairs}
+    assert by_text[("hole saw", "text A")] == 1.0 and by_text[("hole saw", "text B")] == 0.5
+    assert by_text[("drill", "text C")] == 0.0 and by_text[("drill", "text H")] == 0.0
+    negatives = {t for (q, t), target in by_text.items() if q == "hole saw" and t not in ("text A", "text B")}
+    assert len(negatives) == 2 and negatives <= {"text D", "text E", "text F"}  # unjudged, within the depth
+    assert pairs == crossencoder.pairs(judged, ranked, texts, ["q1", "q2"], negatives=2, depth=4)  # seeded
+
+
+@pytest.fixture(scope="module")
+def cross_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pairs = [crossencoder.Pair("chef knife", "Steel chef knife 8 in", 1.0)] * 8
+    pairs += [crossencoder.Pair("chef knife", "Garden hose reel", 0.0)] * 8
+    return crossencoder.train(pairs, tmp_path_factory.mktemp("ce") / "model", batch_size=8, learning_rate=5e-4)
+
+
+def _candidates(titles: list[str]) -> Candidates:
+    n = len(titles)
+    return Candidates(
+        ids=[f"P{i}" for i in range(n)],
+        sources=[{"title": t} for t in titles],
+        vectors=np.ones((n, 4)) / 2,
+        bm25=np.ones(n),
+        bm25_rank=np.arange(1, n + 1),
+        knn_rank=np.zeros(n, dtype=int),
+    )
+
+
+def test_a_trained_cross_encoder_reranks_only_the_top_of_a_profile(cross_encoder: Path, tmp_path: Path) -> None:
+    profile = tmp_path / "p.yaml"
+    profile.write_text(
+        f"fields: {{title: 1}}\nsignals: {{text: {{weight: 1}}}}\nrerank: {{model: {cross_encoder}, weight: 5, top: 3}}\n"
+    )
+    reranker = load_profile(profile).reranker
+    assert reranker is not None
+    candidates = _candidates(["Garden hose reel", "Red garden hose", "Steel chef knife 8 in", "Chef knife block"])
+    scores = np.array([4.0, 3.0, 2.0, 1.0])
+    moved, order, shift = reranker.rerank(scores, [0, 1, 2, 3], candidates, "chef knife")
+    assert order[0] == 2 and order[-1] == 3  # the knife rises; what was past the top stays behind it
+    assert shift[3] == 0 and np.allclose(moved, scores + shift)
+    assert [moved[i] for i in order[:3]] == sorted(moved[:3], reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("model", "message"),
+    [
+        ("missing", "rerank.model: .*no cross-encoder model directory at .*missing"),
+        ("garbage", "rerank.model: "),
+        ("two-labels", "rerank.model: .*has 2 labels; a cross-encoder has one"),
+    ],
+)
+def test_a_broken_cross_encoder_fails_at_profile_load(tmp_path: Path, model: str, message: str) -> None:
+    if model == "garbage":
+        (tmp_path / model).mkdir()
+        (tmp_path / model / "config.json").write_text("{not json")
+    if model == "two-labels":
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        from shopsearch.encoder.model_files import default_model_path
+
+        AutoTokenizer.from_pretrained(default_model_path()).save_pretrained(tmp_path / model)
+        AutoModelForSequenceClassification.from_pretrained(default_model_path(), num_labels=2).save_pretrained(
+            tmp_path / model
+        )
+    (tmp_path / "p.yaml").write_text(
+        f"fields: {{title: 1}}\nsignals: {{text: {{weight: 1}}}}\nrerank: {{model: {model}, weight: 1}}\n"
+    )
+    with pytest.raises(ConfigError, match=f"p.yaml: {message}"):
+        load_profile(tmp_path / "p.yaml")
