@@ -110,3 +110,12 @@ def test_a_broken_cross_encoder_fails_at_profile_load(tmp_path: Path, model: str
     )
     with pytest.raises(ConfigError, match=f"p.yaml: {message}"):
         load_profile(tmp_path / "p.yaml")
+
+
+def test_int8_weights_keep_the_cross_encoders_judgment(cross_encoder: Path) -> None:
+    from shopsearch.encoder.cross import CrossEncoder
+
+    texts = ["Steel chef knife 8 in", "Garden hose reel"]
+    full, int8 = (CrossEncoder(cross_encoder, quantize=q).scores("chef knife", texts) for q in (False, True))
+    assert full[0] > full[1] and int8[0] > int8[1]
+    assert not np.array_equal(full, int8)  # the Linear layers really are int8

@@ -14,20 +14,22 @@ import numpy as np
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+from shopsearch.encoder.device import quantize_int8
 from shopsearch.errors import EncoderError
 
 
 class CrossEncoder:
     """Score (query, text) pairs with a model directory trained by `shopsearch learn --rerank`."""
 
-    def __init__(self, model_dir: Path, max_length: int = 64, batch_size: int = 32) -> None:
+    def __init__(self, model_dir: Path, max_length: int = 64, batch_size: int = 32, *, quantize: bool = False) -> None:
         if not (Path(model_dir) / "config.json").is_file():
             raise EncoderError(f"{model_dir} is not a model directory (no config.json)")
         self.model_dir, self.max_length, self.batch_size = Path(model_dir), max_length, batch_size
         self.tokenizer = AutoTokenizer.from_pretrained(self.model_dir, local_files_only=True)
-        self.model = AutoModelForSequenceClassification.from_pretrained(self.model_dir, local_files_only=True).eval()
-        if self.model.config.num_labels != 1:
-            raise EncoderError(f"{model_dir} has {self.model.config.num_labels} labels; a cross-encoder has one")
+        model = AutoModelForSequenceClassification.from_pretrained(self.model_dir, local_files_only=True).eval()
+        if model.config.num_labels != 1:
+            raise EncoderError(f"{model_dir} has {model.config.num_labels} labels; a cross-encoder has one")
+        self.model = quantize_int8(model) if quantize else model
 
     def tokens(self, queries: list[str], texts: list[str]) -> dict[str, torch.Tensor]:
         """The pairs as one padded batch (training uses the same tokenisation)."""

@@ -33,6 +33,7 @@ class RerankParams(BaseModel):
     top: int = Field(default=30, ge=2, le=200, description="How many of the blend's best it re-scores.")
     fields: list[str] = Field(default=["title", "brand", "category"], min_length=1)
     max_length: int = Field(default=64, ge=16, le=512, description="Tokens of query and text together.")
+    quantize: bool = Field(default=False, description="int8 Linear layers on the CPU: faster, scores move a little.")
 
     @field_validator("model")
     @classmethod
@@ -55,7 +56,7 @@ class Reranker:
         from shopsearch.encoder.cross import CrossEncoder  # here: a profile without rerank never loads torch
 
         self.params = params
-        self.model: CrossEncoder = CrossEncoder(params.model, params.max_length)
+        self.model: CrossEncoder = CrossEncoder(params.model, params.max_length, quantize=params.quantize)
 
     def rerank(
         self, scores: np.ndarray, order: list[int], candidates: Candidates, query: str
