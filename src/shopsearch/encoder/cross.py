@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from transformers import AutoModelForSequenceClassification, AutoTokenizer
+from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedTokenizerBase
 
 from shopsearch.encoder.device import quantize_int8
 from shopsearch.errors import EncoderError
@@ -31,18 +31,19 @@ class CrossEncoder:
             raise EncoderError(f"{model_dir} has {model.config.num_labels} labels; a cross-encoder has one")
         self.model = quantize_int8(model) if quantize else model
 
-    def tokens(self, queries: list[str], texts: list[str]) -> dict[str, torch.Tensor]:
-        """The pairs as one padded batch (training uses the same tokenisation)."""
-        batch = self.tokenizer(
-            queries, texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
-        )
-        return dict(batch)
-
     @torch.inference_mode()
     def scores(self, query: str, texts: list[str]) -> np.ndarray:
         """One logit per text: higher is more relevant to the query."""
         out = []
         for start in range(0, len(texts), self.batch_size):
             chunk = texts[start : start + self.batch_size]
-            out.append(self.model(**self.tokens([query] * len(chunk), chunk)).logits[:, 0].float().numpy())
+            batch = pair_tokens(self.tokenizer, [query] * len(chunk), chunk, self.max_length)
+            out.append(self.model(**batch).logits[:, 0].float().numpy())
         return np.concatenate(out) if out else np.empty(0, dtype=np.float32)
+
+
+def pair_tokens(
+    tokenizer: PreTrainedTokenizerBase, queries: list[str], texts: list[str], max_length: int
+) -> dict[str, torch.Tensor]:
+    """(query, text) pairs as one padded batch: how the cross-encoder reads them, in training and at search."""
+    return dict(tokenizer(queries, texts, padding=True, truncation=True, max_length=max_length, return_tensors="pt"))

@@ -20,7 +20,7 @@ from ranx import Qrels, Run, evaluate
 from tqdm import tqdm
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from shopsearch.encoder.cross import CrossEncoder
+from shopsearch.encoder.cross import CrossEncoder, pair_tokens
 from shopsearch.encoder.model_files import default_model_path
 from shopsearch.lab.judgments import Judgments
 from shopsearch.queries.neighbours import every_product
@@ -88,14 +88,7 @@ def train(
     with tqdm(total=steps, desc="training the cross-encoder", unit="batch", disable=None) as bar:
         for start in range(0, len(examples), batch_size):
             batch = examples[start : start + batch_size]
-            tokens = tokenizer(
-                [p.query for p in batch],
-                [p.text for p in batch],
-                padding=True,
-                truncation=True,
-                max_length=max_length,
-                return_tensors="pt",
-            )
+            tokens = pair_tokens(tokenizer, [p.query for p in batch], [p.text for p in batch], max_length)
             loss = loss_of(model(**tokens).logits[:, 0], torch.tensor([p.target for p in batch]))
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -132,6 +125,6 @@ def fit_weight(
             head, blended, judged_scores = read[qid]
             moved = blended + rerank_shift(blended, judged_scores, weight)
             order = [head[i] for i in np.argsort(-moved, kind="stable")] + ids[len(head) :]
-            run[qid] = {d: float(len(order) - rank) for rank, d in enumerate(order)} or {"-": 0.0}
+            run[qid] = {d: float(len(order) - rank) for rank, d in enumerate(order)}
         found[weight] = float(evaluate(qrels, Run(run), "ndcg@10"))
     return max(WEIGHTS, key=lambda w: found[w]), found
