@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import lightgbm
 import numpy as np
 import pytest
 from hypothesis import given
@@ -109,7 +110,7 @@ def test_coverage_signal_counts_the_query_words_in_title_brand_and_category() ->
     assert title_only.values(candidates, Context(None, None, query="makita drill")).tolist() == [0.5, 0.0]
 
 
-def _toy_ranker(tmp_path: Path) -> tuple[Path, Judgments, dict[str, ltr.QueryRows]]:
+def _toy_rows() -> tuple[Judgments, dict[str, ltr.QueryRows]]:
     """Queries whose relevant product is the one covering the query, whatever BM25 says."""
     rng = np.random.default_rng(3)
     judged, rows = Judgments(), {}
@@ -121,10 +122,40 @@ def _toy_ranker(tmp_path: Path) -> tuple[Path, Judgments, dict[str, ltr.QueryRow
         judged.queries[qid] = query
         judged.add(qid, f"P{q % 4}", 2)
         rows[qid] = ltr.QueryRows(candidates.ids, features.extract(candidates, Context(None, None, query=query)))
+    return judged, rows
+
+
+def _toy_ranker(tmp_path: Path) -> tuple[Path, Judgments, dict[str, ltr.QueryRows]]:
+    judged, rows = _toy_rows()
     booster = ltr.train(
         judged, rows, [f"q{q}" for q in range(50)], [f"q{q}" for q in range(50, 60)], rounds=50, threads=1
     )
     return ltr.save(booster, tmp_path / "toy.lgb.txt"), judged, rows
+
+
+def test_the_ranker_is_one_model_scoring_the_sum_of_its_seeds_boosters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(5)
+    judged, rows = Judgments(), {}
+    for q in range(80):  # noisy grades on random features: enough rows for the seeds' subsamples to differ
+        matrix = rng.normal(size=(20, len(features.FEATURES)))
+        rows[f"q{q}"] = ltr.QueryRows([f"P{i}" for i in range(20)], matrix)
+        for i in range(20):
+            judged.add(f"q{q}", f"P{i}", int(np.clip(matrix[i, 0] + matrix[i, 1] + rng.normal(), 0, 3)))
+    fit, valid = [f"q{q}" for q in range(60)], [f"q{q}" for q in range(60, 80)]
+    matrix = np.vstack([rows[q].matrix for q in valid])
+    alone = []
+    for seed in (7, 8, 9):
+        monkeypatch.setitem(ltr.PARAMS, "seed", seed)
+        alone.append(ltr.train(judged, rows, fit, valid, rounds=30, threads=1, bag=1))
+    monkeypatch.setitem(ltr.PARAMS, "seed", 7)
+    saved = ltr.save(ltr.train(judged, rows, fit, valid, rounds=30, threads=1, bag=3), tmp_path / "m.txt")
+    bagged = lightgbm.Booster(model_file=str(saved))
+    scores = [b.predict(matrix) for b in alone]
+    assert not np.allclose(scores[0], scores[1])  # the seeds' row and feature subsamples differ
+    assert bagged.num_trees() == sum(b.num_trees() for b in alone)
+    assert np.allclose(bagged.predict(matrix), np.sum(scores, axis=0))
 
 
 def test_ranker_trains_loads_as_a_signal_and_explains_by_feature(tmp_path: Path) -> None:

@@ -3,7 +3,9 @@
 Each judged query goes through the same Searcher as /search (see lab.learn); its candidates become rows of
 relevance.features, labelled with their grade (unjudged: 0). LightGBM's lambdarank objective
 optimises NDCG@10 directly, with linear gains (a grade counts as itself, as in the evaluation) and
-early stopping on queries it does not train on.
+early stopping on queries it does not train on. Several boosters, each on its own row and feature
+subsamples (its own seed) and stopped on its own, are merged into the one model the `ltr` signal loads:
+a single booster's early stop moves with a handful of changed rows, and the bag's does not.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ PARAMS: dict[str, Any] = {
     "seed": 7,
     "verbose": -1,
 }
+BAG = 5  # boosters merged; out of fold on Home Depot five beat one by about 0.001-0.002 NDCG@10 (README)
 
 
 @dataclass
@@ -72,34 +75,44 @@ def train(
     rounds: int = 600,
     patience: int = 40,
     threads: int | None = None,
+    bag: int = BAG,
 ) -> lightgbm.Booster:
-    """Boost on the `fit` queries, stop when NDCG@10 on the `valid` queries has not improved for `patience` rounds."""
+    """`bag` boosters on the `fit` queries (seeds PARAMS["seed"] and up), each stopped when NDCG@10 on the
+    `valid` queries has not improved for `patience` rounds, merged into one model that scores their sum."""
     top = max((g for q in fit for g in judged.qrels[q].values()), default=1)
     params = {**PARAMS, "label_gain": list(range(int(top) + 1)), "num_threads": threads or 0}
     train_set = _dataset(judged, rows, fit)
     valid_set = _dataset(judged, rows, valid, reference=train_set) if valid else None
-    with tqdm(total=rounds, desc="training the ranker", unit="round", disable=None) as bar:
+    boosters = []
+    for n in tqdm(range(bag), desc="training the ranker", unit="booster", disable=None):
         booster = lightgbm.train(
-            params,
+            {**params, "seed": PARAMS["seed"] + n},
             train_set,
             num_boost_round=rounds,
             valid_sets=[valid_set] if valid_set else None,
-            callbacks=[
-                lambda env: bar.update(1),
-                *([lightgbm.early_stopping(patience, verbose=False)] if valid else []),
-            ],
+            callbacks=[lightgbm.early_stopping(patience, verbose=False)] if valid else None,
         )
-    return booster
+        boosters.append(lightgbm.Booster(model_str=booster.model_to_string(num_iteration=booster.best_iteration)))
+    return merge(boosters)
+
+
+def merge(boosters: list[lightgbm.Booster]) -> lightgbm.Booster:
+    """One model holding every booster's trees: it scores their sum, which ranks (and min-max scales, and
+    splits into pred_contrib) as their mean. LightGBM's C API merge; its Python API has none."""
+    merged = boosters[0]
+    for other in boosters[1:]:
+        lightgbm.basic._safe_call(lightgbm.libpath._LIB.LGBM_BoosterMerge(merged._handle, other._handle))
+    return merged
 
 
 def predict(booster: lightgbm.Booster, matrix: np.ndarray) -> np.ndarray:
-    """Scores of a just-trained booster at its best round (a saved one keeps only those rounds)."""
-    return cast(np.ndarray, booster.predict(matrix, num_iteration=booster.best_iteration or None))
+    """Scores as a dense array (LightGBM's predict is typed for sparse input too)."""
+    return cast(np.ndarray, booster.predict(matrix))
 
 
 def save(booster: lightgbm.Booster, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    booster.save_model(str(path), num_iteration=booster.best_iteration or None)
+    booster.save_model(str(path))
     return path
 
 
