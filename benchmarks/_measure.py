@@ -1,9 +1,13 @@
-"""Shared by the benchmarks: engine CPU from the nodes stats, waiting out background merges, and k-NN
-recall@10 against exact search."""
+"""Shared by the benchmarks: engine CPU from the nodes stats, a timed reindex with other model settings,
+waiting out background merges, and k-NN recall@10 against exact search."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -12,6 +16,20 @@ def engine_cpu_s(client) -> float:  # noqa: ANN001
     """CPU seconds the engine has used so far, over every node (a remote cluster works too)."""
     nodes = client.nodes.stats(metric="process")["nodes"].values()
     return sum(node["process"]["cpu"]["total_in_millis"] for node in nodes) / 1000
+
+
+def timed_reindex(catalog: Path, alias: str, model: dict[str, str], vector_cache: Path) -> float:
+    """Seconds `shopsearch index reindex` takes for `catalog` under `alias`, with the `model:` settings given
+    (as SHOPSEARCH_MODEL_* variables) and its own vector cache (empty: every product is encoded)."""
+    env = {
+        **os.environ,
+        "SHOPSEARCH_INDEX_ALIAS": alias,
+        "SHOPSEARCH_INDEX_VECTOR_CACHE": str(vector_cache),
+        **{f"SHOPSEARCH_MODEL_{key.upper()}": value for key, value in model.items()},
+    }
+    began = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "shopsearch.cli", "index", "reindex", str(catalog)], check=True, env=env)
+    return time.perf_counter() - began
 
 
 def merges_done(client) -> float:  # noqa: ANN001

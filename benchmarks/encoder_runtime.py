@@ -13,14 +13,12 @@ to torch fp32.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from _measure import merges_done
+from _measure import merges_done, timed_reindex
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "homedepot"
 ALIAS = "homedepot-rt"
@@ -65,19 +63,7 @@ def main() -> None:
     }
     rows = []
     for n, (label, model) in enumerate(runtimes.items()):
-        env = {
-            **os.environ,
-            "SHOPSEARCH_INDEX_ALIAS": ALIAS,
-            "SHOPSEARCH_INDEX_VECTOR_CACHE": str(work / f"vectors-{n}.sqlite"),
-            **{f"SHOPSEARCH_MODEL_{key.upper()}": value for key, value in model.items()},
-        }
-        began = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "shopsearch.cli", "index", "reindex", str(DATA / "catalog.jsonl")],
-            check=True,
-            env=env,
-        )
-        rate = products / (time.perf_counter() - began)
+        rate = products / timed_reindex(DATA / "catalog.jsonl", ALIAS, model, work / f"vectors-{n}.sqlite")
         merges_done(wiring.client(load_settings()))  # the reindex's background merge, before anything else runs
         settings = load_settings(index={"alias": ALIAS}, model=model)
         searcher = wiring.searcher(settings)

@@ -135,7 +135,7 @@ class ModelSettings(BaseModel):
     path: Path | None = Field(
         default=None,
         description="HF model directory (runtime torch) or a directory written"
-        " by `shopsearch model export` (runtime onnx); default: the packaged all-MiniLM-L6-v2.",
+        " by `shopsearch model export` or `import` (runtime onnx); default: the packaged all-MiniLM-L6-v2.",
     )
     runtime: Literal["torch", "onnx"] = Field(default="torch", description="onnx: ONNX Runtime, no torch loaded.")
     max_length: int = Field(default=256, ge=8, le=8192)
@@ -160,7 +160,7 @@ class ModelSettings(BaseModel):
     @model_validator(mode="after")
     def _onnx_needs_an_export(self) -> ModelSettings:
         if self.runtime == "onnx" and (self.path is None or not (self.path / "onnx.json").is_file()):
-            raise ValueError("runtime onnx: path must be a directory written by `shopsearch model export`")
+            raise ValueError("runtime onnx: path must be a directory written by `shopsearch model export` or `import`")
         return self
 
 

