@@ -31,7 +31,7 @@ PARAMS: dict[str, Any] = {
     "feature_fraction": 0.9,
     "bagging_fraction": 0.8,
     "bagging_freq": 1,
-    "lambdarank_truncation_level": 20,
+    "lambdarank_truncation_level": 50,  # pairs down to rank 50: out of fold +0.0018 NDCG@10 over 20 (README)
     "deterministic": True,
     "force_row_wise": True,
     "seed": 7,
