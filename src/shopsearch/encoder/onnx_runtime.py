@@ -93,11 +93,9 @@ class OnnxEncoder(BatchEncoder):
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         encodings = self.tokenizer.encode_batch(texts)
         feeds = {
-            "input_ids": [e.ids for e in encodings],
-            "attention_mask": [e.attention_mask for e in encodings],
-            "token_type_ids": [e.type_ids for e in encodings],
+            "input_ids": np.asarray([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.asarray([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.asarray([e.type_ids for e in encodings], dtype=np.int64),
         }
-        vectors: np.ndarray = self.session.run(
-            None, {name: np.asarray(feeds[name], dtype=np.int64) for name in self.inputs}
-        )[0]
-        return vectors if self.pooling is None else pool(vectors, np.asarray(feeds["attention_mask"]), self.pooling)
+        vectors: np.ndarray = self.session.run(None, {name: feeds[name] for name in self.inputs})[0]
+        return vectors if self.pooling is None else pool(vectors, feeds["attention_mask"], self.pooling)
