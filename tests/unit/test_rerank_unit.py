@@ -57,6 +57,24 @@ def cross_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return crossencoder.train(pairs, tmp_path_factory.mktemp("ce") / "model", batch_size=8, learning_rate=5e-4)
 
 
+@pytest.mark.parametrize(("scores", "kept"), [((0.6, 0.4), 1), ((0.4, 0.6), 2)])
+def test_training_keeps_the_epoch_the_judge_scores_best(tmp_path: Path, scores: tuple[float, float], kept: int) -> None:
+    pairs = [
+        crossencoder.Pair("chef knife", "Steel chef knife 8 in", 1.0),
+        crossencoder.Pair("chef knife", "Hose", 0.0),
+    ]
+    weights: list[bytes] = []
+
+    def judge(model: Path) -> float:
+        weights.append((model / "model.safetensors").read_bytes())
+        return scores[len(weights) - 1]
+
+    out = crossencoder.train(pairs * 4, tmp_path / "model", epochs=2, judge=judge, batch_size=4, learning_rate=5e-4)
+    assert len(weights) == 2 and weights[0] != weights[1]  # each epoch judged, and the second one learned more
+    assert (out / "model.safetensors").read_bytes() == weights[kept - 1]
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]  # the other epoch's copy is gone
+
+
 def _candidates(titles: list[str]) -> Candidates:
     n = len(titles)
     return Candidates(

@@ -2,14 +2,18 @@
 
 Each training query gives its graded products (target grade / top grade) and a few of the products its
 search ranked high that nobody judged (target 0: the evaluation counts them as not relevant), read as
-(query, product text) pairs; one pass of binary cross-entropy on BERT's one-logit head, starting from
-the packaged MiniLM. Then the rerank weight is the one that scores best on the validation queries
-(the ranker's top candidates re-scored, scoring.rerank_shift), so nothing is fitted on held-out data.
+(query, product text) pairs; binary cross-entropy on BERT's one-logit head, starting from the packaged
+MiniLM. Then the rerank weight is the one that scores best on the validation queries (the ranker's top
+candidates re-scored, scoring.rerank_shift), so nothing is fitted on held-out data; trained for several
+epochs, the epoch kept is the one whose best weight scores highest there.
 """
 
 from __future__ import annotations
 
 import random
+import shutil
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +22,7 @@ import torch
 from opensearchpy import OpenSearch, helpers
 from ranx import Qrels, Run, evaluate
 from tqdm import tqdm
-from transformers import AutoModelForSequenceClassification, AutoTokenizer
+from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from shopsearch.encoder.cross import CrossEncoder, pair_tokens
 from shopsearch.encoder.model_files import default_model_path
@@ -70,33 +74,69 @@ def train(
     examples: list[Pair],
     out: Path,
     *,
+    epochs: int = 1,
+    judge: Callable[[Path], float] | None = None,
     base: Path | None = None,
     batch_size: int = 32,
     learning_rate: float = 7e-5,
     max_length: int = 64,
+    seed: int = 0,
 ) -> Path:
-    """One epoch of BCE over the pairs (warm-up then linear decay); the model directory is written to `out`."""
+    """`epochs` passes of BCE over the pairs (warm-up, then linear decay over all of them); the model directory
+    is written to `out`. With `judge` (a model directory -> its validation score), every epoch's model is
+    judged and the best one kept: a later epoch is only worth its time when it scores better."""
     base = base or default_model_path()
+    torch.manual_seed(seed)  # the new head's initial weights
     tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
     model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1, local_files_only=True)
-    steps = max(1, -(-len(examples) // batch_size))
+    steps = max(1, -(-len(examples) // batch_size)) * epochs
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
     warmup = max(1, steps // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min((s + 1) / warmup, (steps - s) / steps))
+    rng, best = random.Random(seed), -np.inf
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        tempfile.TemporaryDirectory(dir=out.parent) as scratch,
+        tqdm(total=steps, desc="training the cross-encoder", unit="batch", disable=None) as bar,
+    ):
+        for epoch in range(1, epochs + 1):
+            order = examples if epoch == 1 else rng.sample(examples, len(examples))
+            _epoch(model, tokenizer, order, optimizer, schedule, bar, batch_size, max_length)
+            if judge is None:
+                continue
+            saved = _save(model, tokenizer, Path(scratch) / f"epoch-{epoch}")
+            if (score := judge(saved)) > best:
+                best = score
+                shutil.copytree(saved, out, dirs_exist_ok=True)
+        return out if judge is not None else _save(model, tokenizer, out)
+
+
+def _epoch(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    examples: list[Pair],
+    optimizer: torch.optim.Optimizer,
+    schedule: torch.optim.lr_scheduler.LRScheduler,
+    bar: tqdm,  # type: ignore[type-arg]
+    batch_size: int,
+    max_length: int,
+) -> None:
     loss_of = torch.nn.BCEWithLogitsLoss()
     model.train()
-    with tqdm(total=steps, desc="training the cross-encoder", unit="batch", disable=None) as bar:
-        for start in range(0, len(examples), batch_size):
-            batch = examples[start : start + batch_size]
-            tokens = pair_tokens(tokenizer, [p.query for p in batch], [p.text for p in batch], max_length)
-            loss = loss_of(model(**tokens).logits[:, 0], torch.tensor([p.target for p in batch]))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
-            bar.update(1)
-            bar.set_postfix(loss=f"{loss.item():.3f}")
+    for start in range(0, len(examples), batch_size):
+        batch = examples[start : start + batch_size]
+        tokens = pair_tokens(tokenizer, [p.query for p in batch], [p.text for p in batch], max_length)
+        loss = loss_of(model(**tokens).logits[:, 0], torch.tensor([p.target for p in batch]))
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        optimizer.zero_grad()
+        bar.update(1)
+        bar.set_postfix(loss=f"{loss.item():.3f}")
+
+
+def _save(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)

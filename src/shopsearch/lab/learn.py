@@ -33,6 +33,8 @@ KEPT_FROM_BASE = ("personal", "business")  # request-level terms the ranker's tr
 # The candidates the cross-encoder re-scores: on Home Depot's validation queries 20 to 60 did about
 # equally well, and each one costs a model pass (about 0.2 s of two cores per search for 30, README).
 RERANK_TOP = 30
+# Epochs of cross-encoder training at most; each is kept only if its validation NDCG@10 beats the last.
+RERANK_EPOCHS = 2
 # The ranker's candidates include typo matches (a fuzzy copy of the BM25 query at this boost, unless the base
 # has its own): fuzzy coverage is what it leans on most, and on Home Depot's held-out queries this pool
 # took the ranker from 1.154x to about 1.18x BM25 NDCG@10, while it costs the untrained blend (README).
@@ -48,6 +50,7 @@ class Learned:
     runs: list[Run]  # in the order of `profiles`
     importance: list[tuple[str, float]]
     rerank: dict[float, float] = field(default_factory=dict)  # validation NDCG@10 of each rerank weight tried
+    rerank_epochs: list[float] = field(default_factory=list)  # the cross-encoder's best validation NDCG@10 by epoch
 
 
 def learn(
@@ -99,8 +102,9 @@ def learn(
     )
     names = [baseline, base, f"{name}-linear", name]
     tried: dict[float, float] = {}
+    epochs: list[float] = []
     if rerank is not None:
-        weight, tried = _fit_rerank(searcher, judged, rows, booster, fit, valid, rerank)
+        weight, tried, epochs = _fit_rerank(searcher, judged, rows, booster, fit, valid, rerank)
         write_ranker_profile(
             pool,
             directory / f"{name}-reranked.yaml",
@@ -112,7 +116,7 @@ def learn(
         names.append(f"{name}-reranked")
     held = judged.only(test)
     runs = [evaluate.run_profile(searcher, held, profile_name) for profile_name in names]
-    return Learned(train, test, names, evaluate.report(held, runs), runs, ltr.importance(booster), tried)
+    return Learned(train, test, names, evaluate.report(held, runs), runs, ltr.importance(booster), tried, epochs)
 
 
 def _fit_rerank(
@@ -123,22 +127,34 @@ def _fit_rerank(
     fit: list[str],
     valid: list[str],
     model_dir: Path,
-) -> tuple[float, dict[float, float]]:
-    """Train the cross-encoder on the `fit` queries (unless `model_dir` has one); fit its weight on `valid`
-    (on `fit` when no validation query has candidates and judgments)."""
+) -> tuple[float, dict[float, float], list[float]]:
+    """Train the cross-encoder on the `fit` queries (unless `model_dir` has one), keeping its best epoch; fit its
+    weight on `valid` (on `fit` when no validation query has candidates and judgments). Returns the weight,
+    the NDCG@10 of each weight tried, and each epoch's best NDCG@10 (one entry for a model given)."""
     from shopsearch.encoder.cross import CrossEncoder  # torch: only when a rerank stage is learned
 
     fields = RerankParams.model_fields["fields"].default
     texts = crossencoder.product_texts(searcher.client, searcher.alias, fields)
-    if not (model_dir / "config.json").is_file():
-        crossencoder.train(crossencoder.pairs(judged, {q: rows[q].ids for q in fit}, texts, fit), model_dir)
     usable = [q for q in valid if rows[q].ids and judged.qrels.get(q)]
     ranked = {}
     for qid in usable or [q for q in fit if rows[q].ids and judged.qrels.get(q)]:  # a tiny set: no slice left
         scores = ltr.predict(booster, rows[qid].matrix)
         order = np.argsort(-scores, kind="stable")
         ranked[qid] = ([rows[qid].ids[i] for i in order], scores[order])
-    return crossencoder.fit_weight(judged, ranked, CrossEncoder(model_dir), texts, top=RERANK_TOP)
+    judged_models: list[tuple[float, dict[float, float]]] = []  # each model judged: its weight, NDCG@10 of each
+
+    def judge(model: Path) -> float:
+        weight, tried = crossencoder.fit_weight(judged, ranked, CrossEncoder(model), texts, top=RERANK_TOP)
+        judged_models.append((weight, tried))
+        return tried[weight]
+
+    if not (model_dir / "config.json").is_file():
+        examples = crossencoder.pairs(judged, {q: rows[q].ids for q in fit}, texts, fit)
+        crossencoder.train(examples, model_dir, epochs=RERANK_EPOCHS, judge=judge)
+    else:
+        judge(model_dir)
+    weight, tried = max(judged_models, key=lambda m: m[1][m[0]])  # the first of equals, as train keeps
+    return weight, tried, [found[w] for w, found in judged_models]
 
 
 def ranker_pool(profile: RelevanceProfile, fuzzy: float) -> RelevanceProfile:
