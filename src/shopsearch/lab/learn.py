@@ -33,7 +33,7 @@ KEPT_FROM_BASE = ("personal", "business")  # request-level terms the ranker's tr
 # The candidates the cross-encoder re-scores: on Home Depot's validation queries 20 to 60 did about
 # equally well, and each one costs a model pass (about 0.2 s of two cores per search for 30, README).
 RERANK_TOP = 30
-# Epochs of cross-encoder training at most; each is kept only if its validation NDCG@10 beats the last.
+# Epochs of cross-encoder training at most; the one kept scores best on the validation queries.
 RERANK_EPOCHS = 2
 # The ranker's candidates include typo matches (a fuzzy copy of the BM25 query at this boost, unless the base
 # has its own): fuzzy coverage is what it leans on most, and on Home Depot's held-out queries this pool
