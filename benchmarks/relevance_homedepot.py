@@ -1,6 +1,7 @@
 """Relevance on real shoppers' queries (../shared/data/homedepot): BM25 against every learned part, held out.
 
     python benchmarks/relevance_homedepot.py [--reuse] [--queries N] [--no-finetune] [--model DIR] [--rerank DIR]
+        [--rerank-from-tuned]
 
 Needs the engine (`shopsearch engine start`). Indexes the 54,667 product titles under the alias
 `homedepot` (the demo's `products` is untouched) with `shopsearch index reindex`, then runs
@@ -14,7 +15,9 @@ fine-tuned vectors, `fine-tuned + LTR` its ranker, and `full stack` that ranker 
 re-scored by a cross-encoder trained on the training queries (`shopsearch learn --rerank`).
 `--model DIR` serves a model an earlier run fine-tuned (or `shopsearch finetune --judgments` on the
 same split) instead of fine-tuning again; with --reuse, the index built from it is kept too.
-`--rerank DIR` likewise uses a cross-encoder an earlier run trained on the same split. It prints NDCG@10, MRR and Recall@100 on the held-out queries
+`--rerank DIR` likewise uses a cross-encoder an earlier run trained on the same split; a cross-encoder
+trained in the run starts from the packaged MiniLM, or with `--rerank-from-tuned` from the fine-tuned
+encoder (`learn --rerank-from`). It prints NDCG@10, MRR and Recall@100 on the held-out queries
 with paired t-tests against BM25, the indexing time, and each profile's in-process search p50
 (size 10, warm query-vector cache off). Profiles and the ranker go to a temporary directory: the
 repository's profiles are untouched.
@@ -84,6 +87,11 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=4000, help="graded fine-tuning examples at most")
     parser.add_argument("--model", type=Path, help="a model an earlier run fine-tuned: served, not trained again")
     parser.add_argument("--rerank", type=Path, help="a cross-encoder an earlier run trained: used, not trained again")
+    parser.add_argument(
+        "--rerank-from-tuned",
+        action="store_true",
+        help="start the cross-encoder from the fine-tuned encoder, not MiniLM",
+    )
     args = parser.parse_args()
     profiles = Path(tempfile.mkdtemp(prefix="shopsearch-hd-profiles-"))
     shutil.copytree(MAPPINGS / "profiles", profiles, dirs_exist_ok=True)
@@ -121,7 +129,15 @@ def main() -> None:
         indexing["fine-tuned"] = index_catalog(args.reuse and args.model is not None, f"{ALIAS}-ft", model)
         tuned = wiring.searcher(load_settings(index={"alias": f"{ALIAS}-ft"}, model={"path": model}))
         reranker = args.rerank.resolve() if args.rerank else profiles / "homedepot-reranker"
-        full = learn(tuned, judged, base="default", name="full", note=" (Home Depot, fine-tuned)", rerank=reranker)
+        full = learn(
+            tuned,
+            judged,
+            base="default",
+            name="full",
+            note=" (Home Depot, fine-tuned)",
+            rerank=reranker,
+            rerank_from=model if args.rerank_from_tuned else None,
+        )
         rows.update(
             {
                 "fine-tuned": (full, "default", tuned),

@@ -75,6 +75,17 @@ def test_training_keeps_the_epoch_the_judge_scores_best(tmp_path: Path, scores: 
     assert [p.name for p in tmp_path.iterdir()] == ["model"]  # the other epoch's copy is gone
 
 
+def test_training_starts_from_the_model_it_is_given(cross_encoder: Path, tmp_path: Path) -> None:
+    from shopsearch.encoder.cross import CrossEncoder
+
+    texts = ["Steel chef knife 8 in", "Garden hose reel"]
+    pairs = [crossencoder.Pair("chef knife", "Steel chef knife 8 in", 1.0)]
+    out = crossencoder.train(pairs, tmp_path / "model", base=cross_encoder, batch_size=1, learning_rate=1e-9)
+    started = CrossEncoder(out).scores("chef knife", texts)
+    assert np.allclose(started, CrossEncoder(cross_encoder).scores("chef knife", texts), atol=1e-3)
+    assert started[0] > started[1]  # what the given model learned, not the packaged MiniLM's fresh head
+
+
 def _candidates(titles: list[str]) -> Candidates:
     n = len(titles)
     return Candidates(

@@ -194,6 +194,11 @@ def tune_command(settings: Settings, judged: Judgments, source: str, base: str, 
     type=click.Path(file_okay=False, path_type=Path),
     help="Also train a cross-encoder into this directory (kept if it has one) and write <name>-reranked.yaml.",
 )
+@click.option(
+    "--rerank-from",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The BERT-family model the cross-encoder starts from (default: the packaged MiniLM), e.g. a fine-tuned one.",
+)
 @click.pass_obj
 def learn_command(
     settings: Settings,
@@ -205,12 +210,22 @@ def learn_command(
     out: Path,
     plot: bool,
     rerank: Path | None,
+    rerank_from: Path | None,
 ) -> None:
     """Learn relevance from judgments or clicks: fit the linear blend and a LambdaMART ranker on the
     training queries, write both as profiles, and compare them with BM25 on the held-out queries."""
     searcher = wiring.searcher(settings)
     rerank = rerank.resolve() if rerank else None
-    result = learn(searcher, judged, base=base, name=name, held_out=held_out, note=f" from {source}", rerank=rerank)
+    result = learn(
+        searcher,
+        judged,
+        base=base,
+        name=name,
+        held_out=held_out,
+        note=f" from {source}",
+        rerank=rerank,
+        rerank_from=rerank_from.resolve() if rerank_from else None,
+    )
     if result.rerank:
         click.echo(
             "rerank weight on the validation queries: " + ", ".join(f"{w:g}: {v:.4f}" for w, v in result.rerank.items())

@@ -64,11 +64,13 @@ def learn(
     note: str = "",
     ranker_fuzzy: float = RANKER_FUZZY,
     rerank: Path | None = None,
+    rerank_from: Path | None = None,
 ) -> Learned:
     """Fit both profiles on the training queries, write them, and evaluate every profile on the held-out ones.
 
     With `rerank` (a directory), a cross-encoder is trained there (unless it already holds one) and
-    `<name>-reranked` adds it to the ranker as a rerank stage."""
+    `<name>-reranked` adds it to the ranker as a rerank stage; `rerank_from` is the model it starts from (a
+    BERT-family directory, e.g. the encoder `shopsearch finetune` wrote; default: the packaged MiniLM)."""
     directory = searcher.profiles.directory
     if {"site-packages", "dist-packages"} & set(directory.parts):
         raise ConfigError(
@@ -104,7 +106,7 @@ def learn(
     tried: dict[float, float] = {}
     epochs: list[float] = []
     if rerank is not None:
-        weight, tried, epochs = _fit_rerank(searcher, judged, rows, booster, fit, valid, rerank)
+        weight, tried, epochs = _fit_rerank(searcher, judged, rows, booster, fit, valid, rerank, rerank_from)
         write_ranker_profile(
             pool,
             directory / f"{name}-reranked.yaml",
@@ -127,6 +129,7 @@ def _fit_rerank(
     fit: list[str],
     valid: list[str],
     model_dir: Path,
+    start: Path | None,
 ) -> tuple[float, dict[float, float], list[float]]:
     """Train the cross-encoder on the `fit` queries (unless `model_dir` has one), keeping its best epoch; fit its
     weight on `valid` (on `fit` when no validation query has candidates and judgments). Returns the weight,
@@ -150,7 +153,7 @@ def _fit_rerank(
 
     if not (model_dir / "config.json").is_file():
         examples = crossencoder.pairs(judged, {q: rows[q].ids for q in fit}, texts, fit)
-        crossencoder.train(examples, model_dir, epochs=RERANK_EPOCHS, judge=judge)
+        crossencoder.train(examples, model_dir, epochs=RERANK_EPOCHS, judge=judge, base=start)
     else:
         judge(model_dir)
     weight, tried = max(judged_models, key=lambda m: m[1][m[0]])  # the first of equals, as train keeps
