@@ -31,7 +31,6 @@ def main() -> None:
     parser.add_argument("--profiles", type=Path, required=True)
     args = parser.parse_args()
     os.environ.update({"SHOPSEARCH_INDEX_ALIAS": "homedepot-ft", "SHOPSEARCH_API_PROFILES_DIR": str(args.profiles)})
-    from ranx import Qrels, Run, evaluate
     from tqdm import tqdm
 
     from shopsearch import wiring
@@ -41,7 +40,6 @@ def main() -> None:
     from shopsearch.lab.judgments import load_csv
     from shopsearch.lab.learn import collect, ranker_pool
     from shopsearch.relevance.rerank import RerankParams
-    from shopsearch.relevance.scoring import rerank_shift
 
     judged = load_csv(DATA / "judgments.csv")
     train, _ = tune.split(judged, 0.2)
@@ -56,7 +54,6 @@ def main() -> None:
     }
     model = CrossEncoder(args.profiles / "homedepot-reranker")
     texts = crossencoder.product_texts(tuned.client, tuned.alias, RerankParams.model_fields["fields"].default)
-    qrels = Qrels({q: judged.qrels[q] for q in usable})
     read: dict[tuple[str, str], float] = {}  # (query, product) -> the cross-encoder's logit, scored once
     print(f"{len(usable)} validation queries; NDCG@10 there by rerank weight (columns) and depth")
     print(f"{'ranker bag, depth':52}" + "".join(f"{w:>8g}" for w in WEIGHTS))
@@ -70,16 +67,9 @@ def main() -> None:
             new = [d for d in ids[: max(DEPTHS)] if (q, d) not in read]
             read.update(zip(((q, d) for d in new), model.scores(judged.queries[q], [texts.get(d, "") for d in new])))
         for depth in DEPTHS:
-            found = []
-            for weight in WEIGHTS:
-                run = {}
-                for q, (ids, scores) in ranked.items():
-                    head = ids[:depth]
-                    moved = scores[:depth] + rerank_shift(scores[:depth], np.array([read[q, d] for d in head]), weight)
-                    order = [head[i] for i in np.argsort(-moved, kind="stable")] + ids[depth:]
-                    run[q] = {d: float(len(order) - r) for r, d in enumerate(order)}
-                found.append(float(evaluate(qrels, Run(run), "ndcg@10")))
-            print(f"{label + f', top {depth}':52}" + "".join(f"{v:8.4f}" for v in found), flush=True)
+            heads = {q: np.array([read[q, d] for d in ids[:depth]]) for q, (ids, _) in ranked.items()}
+            found = crossencoder.ndcg_by_weight(judged, ranked, heads, WEIGHTS)
+            print(f"{label + f', top {depth}':52}" + "".join(f"{found[w]:8.4f}" for w in WEIGHTS), flush=True)
 
 
 if __name__ == "__main__":

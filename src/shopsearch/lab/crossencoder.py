@@ -153,18 +153,30 @@ def fit_weight(
 ) -> tuple[float, dict[float, float]]:
     """The rerank weight with the best NDCG@10 over `ranked` (each query's candidates and scores, best first),
     and the NDCG@10 of every weight tried (0: no rerank)."""
-    read = {}
-    for qid, (ids, scores) in tqdm(ranked.items(), desc="re-scoring validation queries", unit="query", disable=None):
-        head = ids[:top]
-        read[qid] = (head, scores[:top], model.scores(judged.queries[qid], [texts.get(d, "") for d in head]))
+    read = {
+        qid: model.scores(judged.queries[qid], [texts.get(d, "") for d in ids[:top]])
+        for qid, (ids, _) in tqdm(ranked.items(), desc="re-scoring validation queries", unit="query", disable=None)
+    }
+    found = ndcg_by_weight(judged, ranked, read, (0.0, *WEIGHTS))
+    return max(WEIGHTS, key=lambda w: found[w]), found
+
+
+def ndcg_by_weight(
+    judged: Judgments,
+    ranked: dict[str, tuple[list[str], np.ndarray]],
+    read: dict[str, np.ndarray],
+    weights: tuple[float, ...],
+) -> dict[float, float]:
+    """NDCG@10 over `ranked` at each rerank weight, each query's head re-scored by its cross-encoder scores in
+    `read` (as many as the head is long) and the rest kept behind it."""
     qrels = Qrels({qid: judged.qrels[qid] for qid in ranked})
     found = {}
-    for weight in (0.0, *WEIGHTS):
+    for weight in weights:
         run = {}
-        for qid, (ids, _) in ranked.items():
-            head, blended, judged_scores = read[qid]
-            moved = blended + rerank_shift(blended, judged_scores, weight)
+        for qid, (ids, scores) in ranked.items():
+            head, blended = ids[: len(read[qid])], scores[: len(read[qid])]
+            moved = blended + rerank_shift(blended, read[qid], weight)
             order = [head[i] for i in np.argsort(-moved, kind="stable")] + ids[len(head) :]
             run[qid] = {d: float(len(order) - rank) for rank, d in enumerate(order)}
         found[weight] = float(evaluate(qrels, Run(run), "ndcg@10"))
-    return max(WEIGHTS, key=lambda w: found[w]), found
+    return found
