@@ -39,7 +39,9 @@ def test_learn_writes_profiles_that_serve_and_beat_nothing_by_luck(shop, tmp_pat
     for query, product in wanted.items():
         judged.queries[query] = query
         judged.add(query, product, 2)
-    result = learn(searcher, judged, base="default", name="learned-test", held_out=0.3, rerank=tmp_path / "ce")
+    result = learn(
+        searcher, judged, base="default", name="learned-test", held_out=0.3, rerank=tmp_path / "ce", rerank_epochs=3
+    )
     profiles = shop["profiles"]
     assert (profiles / "learned-test.yaml").is_file() and (profiles / "learned-test.lgb.txt").is_file()
     assert result.profiles == ["bm25", "default", "learned-test-linear", "learned-test", "learned-test-reranked"]
@@ -49,7 +51,7 @@ def test_learn_writes_profiles_that_serve_and_beat_nothing_by_luck(shop, tmp_pat
     assert page["hits"] and any(key.startswith("ltr.") for key in page["hits"][0]["explain"])
     # the cross-encoder trained on the training queries re-scores the ranker's top 30, shown in explain
     assert (tmp_path / "ce" / "config.json").is_file() and 0.0 in result.rerank and len(result.rerank) > 1
-    assert len(result.rerank_epochs) == 2  # both epochs judged on the validation queries, the better kept
+    assert len(result.rerank_epochs) == 3  # every epoch judged on the validation queries, the best kept
     reranked = shop["http"].get("/search?q=chef+knife&profile=learned-test-reranked&explain=true&size=10").get_json()
     hits = reranked["hits"]
     assert hits and all("rerank" in hit["explain"] for hit in hits)

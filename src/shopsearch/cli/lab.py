@@ -14,7 +14,7 @@ from shopsearch.config import Settings
 from shopsearch.lab import evaluate, finetune, tune
 from shopsearch.lab.clicks import judgments_from_clicks
 from shopsearch.lab.judgments import Judgments, load_csv, load_trec
-from shopsearch.lab.learn import learn
+from shopsearch.lab.learn import RERANK_EPOCHS, learn
 
 
 def _grade_map(text: str | None) -> dict[str, int] | None:
@@ -199,6 +199,13 @@ def tune_command(settings: Settings, judged: Judgments, source: str, base: str, 
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="The BERT-family model the cross-encoder starts from (default: the packaged MiniLM), e.g. a fine-tuned one.",
 )
+@click.option(
+    "--rerank-epochs",
+    type=click.IntRange(1, 20),
+    default=RERANK_EPOCHS,
+    show_default=True,
+    help="Cross-encoder epochs at most; the one kept scores best on the validation queries.",
+)
 @click.pass_obj
 def learn_command(
     settings: Settings,
@@ -211,6 +218,7 @@ def learn_command(
     plot: bool,
     rerank: Path | None,
     rerank_from: Path | None,
+    rerank_epochs: int,
 ) -> None:
     """Learn relevance from judgments or clicks: fit the linear blend and a LambdaMART ranker on the
     training queries, write both as profiles, and compare them with BM25 on the held-out queries."""
@@ -225,6 +233,7 @@ def learn_command(
         note=f" from {source}",
         rerank=rerank,
         rerank_from=rerank_from.resolve() if rerank_from else None,
+        rerank_epochs=rerank_epochs,
     )
     if result.rerank:
         click.echo(

@@ -65,12 +65,14 @@ def learn(
     ranker_fuzzy: float = RANKER_FUZZY,
     rerank: Path | None = None,
     rerank_from: Path | None = None,
+    rerank_epochs: int = RERANK_EPOCHS,
 ) -> Learned:
     """Fit both profiles on the training queries, write them, and evaluate every profile on the held-out ones.
 
     With `rerank` (a directory), a cross-encoder is trained there (unless it already holds one) and
     `<name>-reranked` adds it to the ranker as a rerank stage; `rerank_from` is the model it starts from (a
-    BERT-family directory, e.g. the encoder `shopsearch finetune` wrote; default: the packaged MiniLM)."""
+    BERT-family directory, e.g. the encoder `shopsearch finetune` wrote; default: the packaged MiniLM), trained
+    for `rerank_epochs` at most."""
     directory = searcher.profiles.directory
     if {"site-packages", "dist-packages"} & set(directory.parts):
         raise ConfigError(
@@ -106,7 +108,9 @@ def learn(
     tried: dict[float, float] = {}
     epochs: list[float] = []
     if rerank is not None:
-        weight, tried, epochs = _fit_rerank(searcher, judged, rows, booster, fit, valid, rerank, rerank_from)
+        weight, tried, epochs = _fit_rerank(
+            searcher, judged, rows, booster, fit, valid, rerank, rerank_from, rerank_epochs
+        )
         write_ranker_profile(
             pool,
             directory / f"{name}-reranked.yaml",
@@ -130,6 +134,7 @@ def _fit_rerank(
     valid: list[str],
     model_dir: Path,
     start: Path | None,
+    epochs: int,
 ) -> tuple[float, dict[float, float], list[float]]:
     """Train the cross-encoder on the `fit` queries (unless `model_dir` has one), keeping its best epoch; fit its
     weight on `valid` (on `fit` when no validation query has candidates and judgments). Returns the weight,
@@ -153,7 +158,7 @@ def _fit_rerank(
 
     if not (model_dir / "config.json").is_file():
         examples = crossencoder.pairs(judged, {q: rows[q].ids for q in fit}, texts, fit)
-        crossencoder.train(examples, model_dir, epochs=RERANK_EPOCHS, judge=judge, base=start)
+        crossencoder.train(examples, model_dir, epochs=epochs, judge=judge, base=start)
     else:
         judge(model_dir)
     weight, tried = max(judged_models, key=lambda m: m[1][m[0]])  # the first of equals, as train keeps
