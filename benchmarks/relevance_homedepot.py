@@ -149,7 +149,10 @@ def main() -> None:
         print(
             "rerank weight on the validation queries: " + ", ".join(f"{w:g}: {v:.4f}" for w, v in full.rerank.items())
         )
-        print("cross-encoder's best by epoch there: " + ", ".join(f"{v:.4f}" for v in full.rerank_epochs))
+        print(
+            "cross-encoder's best by epoch there, then their average: "
+            + ", ".join(f"{v:.4f}" for v in full.rerank_epochs)
+        )
     learning = time.perf_counter() - began
     timed = result.held_out[: args.latency_queries]
     base = result.report["scores"]["bm25"]["ndcg@10"]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -57,8 +58,8 @@ def cross_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return crossencoder.train(pairs, tmp_path_factory.mktemp("ce") / "model", batch_size=8, learning_rate=5e-4)
 
 
-@pytest.mark.parametrize(("scores", "kept"), [((0.6, 0.4), 1), ((0.4, 0.6), 2)])
-def test_training_keeps_the_epoch_the_judge_scores_best(tmp_path: Path, scores: tuple[float, float], kept: int) -> None:
+@pytest.mark.parametrize(("scores", "kept"), [((0.6, 0.4, 0.5), 0), ((0.4, 0.6, 0.5), 1), ((0.4, 0.5, 0.6), 2)])
+def test_training_keeps_the_model_the_judge_scores_best(tmp_path: Path, scores: tuple[float, ...], kept: int) -> None:
     pairs = [
         crossencoder.Pair("chef knife", "Steel chef knife 8 in", 1.0),
         crossencoder.Pair("chef knife", "Hose", 0.0),
@@ -70,9 +71,17 @@ def test_training_keeps_the_epoch_the_judge_scores_best(tmp_path: Path, scores: 
         return scores[len(weights) - 1]
 
     out = crossencoder.train(pairs * 4, tmp_path / "model", epochs=2, judge=judge, batch_size=4, learning_rate=5e-4)
-    assert len(weights) == 2 and weights[0] != weights[1]  # each epoch judged, and the second one learned more
-    assert (out / "model.safetensors").read_bytes() == weights[kept - 1]
-    assert [p.name for p in tmp_path.iterdir()] == ["model"]  # the other epoch's copy is gone
+    assert len(set(weights)) == 3  # each epoch judged, then their average: three different models
+    assert (out / "model.safetensors").read_bytes() == weights[kept]
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]  # the other models' copies are gone
+
+
+def test_soup_averages_parameters_and_keeps_integer_buffers() -> None:
+    first = {"w": torch.tensor([1.0, 3.0]), "ids": torch.tensor([0, 1])}
+    second = {"w": torch.tensor([3.0, 5.0]), "ids": torch.tensor([0, 1])}
+    averaged = crossencoder.soup([first, second])
+    assert torch.equal(averaged["w"], torch.tensor([2.0, 4.0]))
+    assert averaged["ids"].dtype == torch.int64 and torch.equal(averaged["ids"], second["ids"])
 
 
 def test_training_starts_from_the_model_it_is_given(cross_encoder: Path, tmp_path: Path) -> None:

@@ -239,7 +239,10 @@ def learn_command(
         click.echo(
             "rerank weight on the validation queries: " + ", ".join(f"{w:g}: {v:.4f}" for w, v in result.rerank.items())
         )
-        click.echo("cross-encoder's best by epoch there: " + ", ".join(f"{v:.4f}" for v in result.rerank_epochs))
+        click.echo(
+            "cross-encoder's best by epoch there, then their average: "
+            + ", ".join(f"{v:.4f}" for v in result.rerank_epochs)
+        )
     evaluate.write_outputs(out, result.runs, result.report)
     click.echo(f"{len(result.train)} training queries, {len(result.held_out)} held out; on the held-out queries:")
     click.echo(evaluate.table(result.report))

@@ -5,7 +5,8 @@ search ranked high that nobody judged (target 0: the evaluation counts them as n
 (query, product text) pairs; binary cross-entropy on BERT's one-logit head, starting from the packaged
 MiniLM. Then the rerank weight is the one that scores best on the validation queries (the ranker's top
 candidates re-scored, scoring.rerank_shift), so nothing is fitted on held-out data; trained for several
-epochs, the epoch kept is the one whose best weight scores highest there.
+epochs, the model kept is the one whose best weight scores highest there, of each epoch's and their average's
+(a uniform "model soup", Wortsman et al. 2022: one model's cost at serving, often better than any epoch alone).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from shopsearch.queries.neighbours import every_product
 from shopsearch.relevance.rerank import document
 from shopsearch.relevance.scoring import rerank_shift
 
-WEIGHTS = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5)
+WEIGHTS = (0.05, 0.1, 0.15, 0.25, 0.35, 0.5, 0.75, 1.0, 1.5)
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,8 @@ def train(
 ) -> Path:
     """`epochs` passes of BCE over the pairs (warm-up, then linear decay over all of them); the model directory
     is written to `out`. With `judge` (a model directory -> its validation score), every epoch's model is
-    judged and the best one kept: a later epoch is only worth its time when it scores better."""
+    judged, then (after two or more) the average of their weights, and the best one kept: a later epoch is
+    only worth its time when it, or the average it joins, scores better."""
     base = base or default_model_path()
     torch.manual_seed(seed)  # the new head's initial weights
     tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
@@ -99,16 +101,33 @@ def train(
         tempfile.TemporaryDirectory(dir=out.parent) as scratch,
         tqdm(total=steps, desc="training the cross-encoder", unit="batch", disable=None) as bar,
     ):
+        snapshots = []
         for epoch in range(1, epochs + 1):
             order = examples if epoch == 1 else rng.sample(examples, len(examples))
             _epoch(model, tokenizer, order, optimizer, schedule, bar, batch_size, max_length)
             if judge is None:
                 continue
+            snapshots.append({k: v.detach().clone() for k, v in model.state_dict().items()})
             saved = _save(model, tokenizer, Path(scratch) / f"epoch-{epoch}")
             if (score := judge(saved)) > best:
                 best = score
                 shutil.copytree(saved, out, dirs_exist_ok=True)
-        return out if judge is not None else _save(model, tokenizer, out)
+        if judge is None:
+            return _save(model, tokenizer, out)
+        if len(snapshots) > 1:
+            model.load_state_dict(soup(snapshots))
+            saved = _save(model, tokenizer, Path(scratch) / "soup")
+            if judge(saved) > best:
+                shutil.copytree(saved, out, dirs_exist_ok=True)
+        return out
+
+
+def soup(snapshots: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """The mean of several state dicts of one model, parameter by parameter (integer buffers: the last one's)."""
+    return {
+        k: torch.stack([s[k] for s in snapshots]).mean(0) if v.is_floating_point() else v
+        for k, v in snapshots[-1].items()
+    }
 
 
 def _epoch(

@@ -50,7 +50,9 @@ class Learned:
     runs: list[Run]  # in the order of `profiles`
     importance: list[tuple[str, float]]
     rerank: dict[float, float] = field(default_factory=dict)  # validation NDCG@10 of each rerank weight tried
-    rerank_epochs: list[float] = field(default_factory=list)  # the cross-encoder's best validation NDCG@10 by epoch
+    rerank_epochs: list[float] = field(
+        default_factory=list
+    )  # the cross-encoder's best validation NDCG@10 by epoch, then their soup
 
 
 def learn(
