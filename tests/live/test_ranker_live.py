@@ -51,7 +51,8 @@ def test_learn_writes_profiles_that_serve_and_beat_nothing_by_luck(shop, tmp_pat
     assert page["hits"] and any(key.startswith("ltr.") for key in page["hits"][0]["explain"])
     # the cross-encoder trained on the training queries re-scores the ranker's top 30, shown in explain
     assert (tmp_path / "ce" / "config.json").is_file() and 0.0 in result.rerank and len(result.rerank) > 1
-    assert len(result.rerank_epochs) == 3  # every epoch judged on the validation queries, the best kept
+    # every epoch judged on the validation queries, then their average (the soup); the best kept
+    assert len(result.rerank_epochs) == 4
     reranked = shop["http"].get("/search?q=chef+knife&profile=learned-test-reranked&explain=true&size=10").get_json()
     hits = reranked["hits"]
     assert hits and all("rerank" in hit["explain"] for hit in hits)
