@@ -38,6 +38,19 @@ def test_csv_errors_name_the_line(tmp_path: Path, text: str, message: str) -> No
         load_csv(path)
 
 
+def test_csv_finer_relevance_per_pair(tmp_path: Path) -> None:
+    path = tmp_path / "hd.csv"
+    path.write_text("query,product_id,grade,relevance\nhole saw,A,2,2.67\nhole saw,B,1,1.67\ndrill,C,0,\n")
+    judged = load_csv(path)
+    assert judged.qrels == {"hole saw": {"A": 2, "B": 1}, "drill": {"C": 0}}
+    assert judged.relevance == {"hole saw": {"A": 2.67, "B": 1.67}}  # an empty cell: that pair has none
+    assert judged.only(["drill"]).relevance == {} and judged.only(["hole saw"]).relevance == judged.relevance
+    for bad in ("high", "nan", "inf"):
+        path.write_text(f"query,product_id,grade,relevance\nx,A,2,3\nx,B,1,{bad}\n")
+        with pytest.raises(JudgmentError, match=f"hd.csv:3: relevance must be a number, got '{bad}'"):
+            load_csv(path)
+
+
 def test_any_whole_number_grade_scale(tmp_path: Path) -> None:
     path = tmp_path / "fine.csv"
     path.write_text("query,product_id,grade\ndrill,A,10\ndrill,B,7\ndrill,C,0\n")

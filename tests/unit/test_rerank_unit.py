@@ -51,6 +51,18 @@ def test_training_pairs_are_graded_products_and_a_few_unjudged_candidates() -> N
     assert pairs == crossencoder.pairs(judged, ranked, texts, ["q1", "q2"], negatives=2, depth=4)  # seeded
 
 
+def test_training_targets_read_the_finer_relevance_where_every_pair_has_one() -> None:
+    judged = Judgments({"q1": "hole saw", "q2": "drill"})
+    judged.add("q1", "A", 2, 3.0)
+    judged.add("q1", "B", 1, 2.33)
+    judged.add("q2", "C", 0, 1.0)
+    target = crossencoder.targets(judged, ["q1", "q2"])
+    assert target("q1", "A") == 1.0 and target("q2", "C") == 0.0
+    assert target("q1", "B") == pytest.approx(0.665)  # grade 1 alone would say 0.5
+    judged.add("q2", "D", 1)  # a pair without one: grades for all, on one scale
+    assert crossencoder.targets(judged, ["q1", "q2"])("q1", "B") == 0.5
+
+
 @pytest.fixture(scope="module")
 def cross_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pairs = [crossencoder.Pair("chef knife", "Steel chef knife 8 in", 1.0)] * 8

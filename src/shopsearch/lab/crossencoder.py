@@ -1,7 +1,8 @@
 """Train the cross-encoder behind a profile's rerank stage (relevance.rerank), from judgments.
 
-Each training query gives its graded products (target grade / top grade) and a few of the products its
-search ranked high that nobody judged (target 0: the evaluation counts them as not relevant), read as
+Each training query gives its graded products (target: the raters' finer relevance where the judgments have
+it, else grade / top grade) and a few of the products the ranker puts in the head the rerank stage re-scores
+that nobody judged (target 0: the evaluation counts them as not relevant), read as
 (query, product text) pairs; binary cross-entropy on BERT's one-logit head, starting from the packaged
 MiniLM. Then the rerank weight is the one that scores best on the validation queries (the ranker's top
 candidates re-scored, scoring.rerank_shift), so nothing is fitted on held-out data; trained for several
@@ -58,17 +59,29 @@ def pairs(
     depth: int = 40,
     seed: int = 0,
 ) -> list[Pair]:
-    """The judged products of each query, and up to `negatives` unjudged ones from its first `depth` candidates."""
+    """The judged products of each query, and up to `negatives` unjudged ones from its first `depth` candidates
+    (`ranked`: best first, as the rerank stage will see them)."""
     rng = random.Random(seed)
-    top = max((g for q in qids for g in judged.qrels.get(q, {}).values()), default=1) or 1
+    target = targets(judged, qids)
     out = []
     for qid in qids:
         query, grades = judged.queries[qid], judged.qrels.get(qid, {})
-        out += [Pair(query, texts[d], grade / top) for d, grade in grades.items() if d in texts]
+        out += [Pair(query, texts[d], target(qid, d)) for d in grades if d in texts]
         unjudged = [d for d in ranked.get(qid, [])[:depth] if d not in grades and d in texts]
         out += [Pair(query, texts[d], 0.0) for d in rng.sample(unjudged, min(negatives, len(unjudged)))]
     rng.shuffle(out)
     return out
+
+
+def targets(judged: Judgments, qids: list[str]) -> Callable[[str, str], float]:
+    """A judged pair's target, 0..1: its finer relevance scaled over the range these queries use, where every
+    pair has one (the raters' mean tells apart pairs that round to one grade), else grade / top grade."""
+    finer = [r for q in qids for r in judged.relevance.get(q, {}).values()]
+    every = sum(len(judged.qrels.get(q, {})) for q in qids)
+    if finer and len(finer) == every and (low := min(finer)) < (high := max(finer)):
+        return lambda qid, d: (judged.relevance[qid][d] - low) / (high - low)
+    top = max((g for q in qids for g in judged.qrels.get(q, {}).values()), default=1) or 1
+    return lambda qid, d: judged.qrels[qid][d] / top
 
 
 def train(

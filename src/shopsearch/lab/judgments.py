@@ -2,12 +2,15 @@
 
 Grades are whole numbers from 0 (not relevant) up, on whatever scale the shop judges with: ESCI's
 0-3, Home Depot's 0-2, or a finer 0-10. Gains are linear in the grade (NDCG counts a 3 three times a
-1). Every parse error names the file and the line.
+1). A CSV may also give each pair a finer `relevance` (Home Depot's raters' mean, 1-3): what the
+cross-encoder learns from, since it tells a 2.33 from a 1.67 that both round to grade 1. Every
+parse error names the file and the line.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,9 +28,12 @@ class Judgments:
     queries: dict[str, str] = field(default_factory=dict)  # qid -> query text
     qrels: dict[str, dict[str, int]] = field(default_factory=dict)  # qid -> {product id: grade}
     users: dict[str, str] = field(default_factory=dict)  # qid -> user id, for personalised queries
+    relevance: dict[str, dict[str, float]] = field(default_factory=dict)  # qid -> {product id: finer score}
 
-    def add(self, qid: str, product_id: str, grade: int) -> None:
+    def add(self, qid: str, product_id: str, grade: int, relevance: float | None = None) -> None:
         self.qrels.setdefault(qid, {})[product_id] = grade
+        if relevance is not None:
+            self.relevance.setdefault(qid, {})[product_id] = relevance
 
     def only(self, qids: list[str]) -> Judgments:
         """The same judgments restricted to some queries (a training or held-out part)."""
@@ -36,6 +42,7 @@ class Judgments:
             {q: t for q, t in self.queries.items() if q in keep},
             {q: g for q, g in self.qrels.items() if q in keep},
             {q: u for q, u in self.users.items() if q in keep},
+            {q: r for q, r in self.relevance.items() if q in keep},
         )
 
 
@@ -51,9 +58,22 @@ def _grade(raw: str, where: str, grade_map: dict[str, int] | None = None) -> int
     return int(value)
 
 
+def _relevance(raw: str | None, where: str) -> float | None:
+    value = (raw or "").strip()
+    if not value:
+        return None
+    try:
+        score = float(value)
+    except ValueError:
+        score = float("nan")
+    if not math.isfinite(score):
+        raise JudgmentError(f"{where}: relevance must be a number, got {raw!r}")
+    return score
+
+
 def load_csv(path: Path, grade_map: dict[str, int] | None = None, grade_column: str = "grade") -> Judgments:
     """Columns query, product_id, grade (or `grade_column`, e.g. esci_label with ESCI_GRADES) and,
-    optionally, user_id; one query id per (query, user)."""
+    optionally, user_id and relevance (a finer score per pair); one query id per (query, user)."""
     judged = Judgments()
     with Path(path).open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
@@ -70,7 +90,8 @@ def load_csv(path: Path, grade_map: dict[str, int] | None = None, grade_column: 
             judged.queries[qid] = query
             if user:
                 judged.users[qid] = user
-            judged.add(qid, product, _grade(row[grade_column] or "", where, grade_map))
+            grade = _grade(row[grade_column] or "", where, grade_map)
+            judged.add(qid, product, grade, _relevance(row.get("relevance"), where))
     return judged
 
 

@@ -146,11 +146,7 @@ def _fit_rerank(
     fields = RerankParams.model_fields["fields"].default
     texts = crossencoder.product_texts(searcher.client, searcher.alias, fields)
     usable = [q for q in valid if rows[q].ids and judged.qrels.get(q)]
-    ranked = {}
-    for qid in usable or [q for q in fit if rows[q].ids and judged.qrels.get(q)]:  # a tiny set: no slice left
-        scores = ltr.predict(booster, rows[qid].matrix)
-        order = np.argsort(-scores, kind="stable")
-        ranked[qid] = ([rows[qid].ids[i] for i in order], scores[order])
+    ranked = _ranked(booster, rows, usable or [q for q in fit if rows[q].ids and judged.qrels.get(q)])  # tiny set
     judged_models: list[tuple[float, dict[float, float]]] = []  # each model judged: its weight, NDCG@10 of each
 
     def judge(model: Path) -> float:
@@ -159,12 +155,25 @@ def _fit_rerank(
         return tried[weight]
 
     if not (model_dir / "config.json").is_file():
-        examples = crossencoder.pairs(judged, {q: rows[q].ids for q in fit}, texts, fit)
+        heads = {q: ids for q, (ids, _) in _ranked(booster, rows, fit).items()}
+        examples = crossencoder.pairs(judged, heads, texts, fit, depth=RERANK_TOP)
         crossencoder.train(examples, model_dir, epochs=epochs, judge=judge, base=start)
     else:
         judge(model_dir)
     weight, tried = max(judged_models, key=lambda m: m[1][m[0]])  # the first of equals, as train keeps
     return weight, tried, [found[w] for w, found in judged_models]
+
+
+def _ranked(
+    booster: lightgbm.Booster, rows: dict[str, ltr.QueryRows], qids: list[str]
+) -> dict[str, tuple[list[str], np.ndarray]]:
+    """Each query's candidates in the ranker's order, with its scores, best first."""
+    ranked = {}
+    for qid in (q for q in qids if rows[q].ids):
+        scores = ltr.predict(booster, rows[qid].matrix)
+        order = np.argsort(-scores, kind="stable")
+        ranked[qid] = ([rows[qid].ids[i] for i in order], scores[order])
+    return ranked
 
 
 def ranker_pool(profile: RelevanceProfile, fuzzy: float) -> RelevanceProfile:
