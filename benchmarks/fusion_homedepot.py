@@ -4,10 +4,10 @@
 
 Needs the engine with the `homedepot` index (run benchmarks/relevance_homedepot.py once). For each
 of the first N training queries of `tune.split` it fetches the BM25 top 500 (the title field as the
-profiles weight it) and scores the whole catalog by exact cosine with the packaged encoder, once;
-then every fusion is re-scored in numpy: min-max, z-score and reciprocal-rank fusion at several
-weights and candidate depths, and the coverage term the default profile adds (plain, and forgiving
-typos and split words). Prints mean NDCG@10 per setting: the grid behind the default profile.
+profiles weight it) and scores the whole catalog by exact cosine with the configured encoder (the packaged one unless
+`SHOPSEARCH_MODEL_PATH` names another), once; then every fusion is re-scored in numpy: min-max,
+z-score and reciprocal-rank fusion at several weights and candidate depths, and the coverage term
+the default profile adds (plain, and forgiving typos and split words). Prints mean NDCG@10 per setting: the grid behind the default profile.
 """
 
 from __future__ import annotations
@@ -42,7 +42,6 @@ def main() -> None:
 
     from shopsearch import text, wiring
     from shopsearch.config import load_settings
-    from shopsearch.encoder import Encoder
     from shopsearch.indexer.vector_cache import VectorCache, text_key
     from shopsearch.lab.judgments import load_csv
     from shopsearch.lab.tune import split
@@ -54,14 +53,15 @@ def main() -> None:
     catalog = [json.loads(line) for line in (DATA / "catalog.jsonl").open(encoding="utf-8")]
     ids, titles = [p["id"] for p in catalog], [p["title"] for p in catalog]
     position = {pid: i for i, pid in enumerate(ids)}
-    encoder = Encoder()
-    cache = VectorCache(load_settings().index.vector_cache, encoder.space_id, encoder.dimension)  # the index's
+    settings = load_settings()
+    encoder = wiring.encoder(settings)  # the configured one: SHOPSEARCH_MODEL_PATH and _RUNTIME pick another
+    cache = VectorCache(settings.index.vector_cache, encoder.space_id, encoder.dimension)  # the index's
     known = cache.get_many([text_key(t) for t in titles])
     missing = [t for t in dict.fromkeys(titles) if text_key(t) not in known]
     known.update({text_key(t): v for t, v in zip(missing, encoder.encode_documents(missing, progress=True))})
     items = np.stack([known[text_key(t)] for t in titles])
     queries = encoder.encode_queries([normalize_query(judged.queries[q]) for q in qids])
-    client = wiring.client(load_settings())
+    client = wiring.client(settings)
     pools = {}
     for start in tqdm(range(0, len(qids), 50), desc="BM25 top 500", unit="50 queries"):
         chunk, lines = qids[start : start + 50], []
@@ -105,13 +105,13 @@ def main() -> None:
             total += ndcg10(judged.qrels[qid], [ids[kept[i]] for i in np.lexsort((kept, -values))])
         return total / len(qids)
 
-    settings = {
+    fusions = {
         "bm25 alone (top 500)": ((500, 0), lambda b, c, br, kr, v, f: b),
         "cosine alone (top 200)": ((0, 200), lambda b, c, br, kr, v, f: c),
     }
     for depths in ((100, 50), (200, 100), (500, 100)):
         label = f"{depths[0]}+{depths[1]}"
-        settings.update(
+        fusions.update(
             {
                 f"min-max 0.6/0.4, {label}": (depths, lambda b, c, br, kr, v, f: 0.6 * minmax(b) + 0.4 * minmax(c)),
                 f"z-score 0.6/0.4, {label}": (depths, lambda b, c, br, kr, v, f: 0.6 * zscore(b) + 0.4 * zscore(c)),
@@ -123,21 +123,21 @@ def main() -> None:
             }
         )
     for weight in (0.5, 0.7):
-        settings[f"min-max {weight}/{1 - weight:.1f}, 100+50"] = (
+        fusions[f"min-max {weight}/{1 - weight:.1f}, 100+50"] = (
             (100, 50),
             lambda b, c, br, kr, v, f, w=weight: w * minmax(b) + (1 - w) * minmax(c),
         )
     for gain in (0.5, 1.0, 1.5):
-        settings[f"min-max 0.6/0.4 + {gain} coverage, 100+50"] = (
+        fusions[f"min-max 0.6/0.4 + {gain} coverage, 100+50"] = (
             (100, 50),
             lambda b, c, br, kr, v, f, g=gain: 0.6 * minmax(b) + 0.4 * minmax(c) + g * v,
         )
-        settings[f"min-max 0.6/0.4 + {gain} typo-tolerant coverage, 100+50"] = (
+        fusions[f"min-max 0.6/0.4 + {gain} typo-tolerant coverage, 100+50"] = (
             (100, 50),
             lambda b, c, br, kr, v, f, g=gain: 0.6 * minmax(b) + 0.4 * minmax(c) + g * f,
         )
     print(f"\nNDCG@10 on {len(qids)} Home Depot training queries (none held out by tune.split(0.2))")
-    for label, (depths, fuse) in tqdm(settings.items(), desc="fusions", unit="setting"):
+    for label, (depths, fuse) in tqdm(fusions.items(), desc="fusions", unit="setting"):
         tqdm.write(f"{label:58}{score(depths, fuse):8.4f}")
 
 

@@ -113,6 +113,47 @@ def test_an_imported_token_states_graph_pools_as_the_model_was_trained(tiny_bert
         OnnxEncoder(tmp_path / "cls", int8=True)
 
 
+def test_an_imported_graph_converts_back_to_a_model_the_torch_runtime_serves_and_finetune_trains(
+    tiny_bert_dir: Path, tmp_path: Path
+) -> None:
+    from shopsearch.encoder.from_onnx import to_transformers
+    from shopsearch.encoder.model_files import pooling
+    from shopsearch.encoder.onnx_import import import_model
+    from shopsearch.lab.finetune import train
+
+    jar = _token_states_jar(tiny_bert_dir, tmp_path / "tiny.jar", "tiny.onnx")
+    import_model([str(jar)], tmp_path / "cls", "cls")
+    written = to_transformers(tmp_path / "cls", tmp_path / "torch")
+    assert (written["layers"], written["heads"], written["pooling"]) == (2, 2, "cls")  # the tiny BERT's
+    converted = Encoder(tmp_path / "torch", max_length=64)
+    assert converted.pooling == "cls" and Encoder(tiny_bert_dir).pooling == "mean"
+    assert np.allclose(
+        converted.encode_documents(TEXTS), OnnxEncoder(tmp_path / "cls").encode_documents(TEXTS), atol=1e-5
+    )
+    train(tmp_path / "torch", [("red drill", "red cordless drill"), ("sink", "steel sink")], tmp_path / "tuned")
+    assert pooling(tmp_path / "tuned") == "cls"  # a fine-tuned copy pools as its source did
+    assert export(tmp_path / "tuned", tmp_path / "tuned-onnx")["pooling"] == "cls"  # and so does its export
+    assert np.allclose(
+        OnnxEncoder(tmp_path / "tuned-onnx").encode_documents(TEXTS),
+        Encoder(tmp_path / "tuned").encode_documents(TEXTS),
+        atol=1e-5,
+    )
+    import_model([str(jar)], tmp_path / "mean", "mean")
+    to_transformers(tmp_path / "mean", tmp_path / "torch-mean")
+    assert np.allclose(
+        Encoder(tmp_path / "torch-mean").encode_documents(TEXTS),
+        Encoder(tiny_bert_dir).encode_documents(TEXTS),
+        atol=1e-5,
+    )
+
+
+def test_a_conversion_names_what_it_cannot_use(tiny_bert_dir: Path, exported: Path, tmp_path: Path) -> None:
+    from shopsearch.encoder.from_onnx import to_transformers
+
+    with pytest.raises(EncoderError, match="needs the fp32 graph of token states"):
+        to_transformers(exported, tmp_path / "out")  # an export's graph returns pooled vectors
+
+
 def test_an_import_names_what_is_wrong_with_a_jar(tiny_bert_dir: Path, tmp_path: Path) -> None:
     import zipfile
 

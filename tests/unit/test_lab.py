@@ -203,7 +203,7 @@ def test_hard_negatives_weigh_in_and_a_bad_epoch_is_not_kept(tiny_bert_dir: Path
         Example(f"{w} thing", f"a {w} product", (f"a {v} product",), 1.0 if i % 2 else 0.5)
         for i, (w, v) in enumerate(zip(("red", "blue", "green", "black"), ("blue", "green", "black", "red")))
     ]
-    scores = iter([0.5, 0.4, 0.9])
+    scores = iter([0.3, 0.5, 0.4, 0.9])  # before training, then after each epoch
     run = train(
         tiny_bert_dir,
         examples * 2,
@@ -214,5 +214,7 @@ def test_hard_negatives_weigh_in_and_a_bad_epoch_is_not_kept(tiny_bert_dir: Path
         validate=lambda encode: (encode(["x"]).shape == (1, 32)) * next(scores),
         patience=1,
     )
-    assert run.epoch_scores == [0.5, 0.4] and run.best_epoch == 1  # stopped after one epoch without gain
+    assert (
+        run.before == 0.3 and run.epoch_scores == [0.5, 0.4] and run.best_epoch == 1
+    )  # one epoch without gain stops it
     assert (tmp_path / "m" / "config.json").is_file() and (tmp_path / "m" / "tokenizer.json").is_file()

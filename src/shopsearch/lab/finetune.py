@@ -12,6 +12,7 @@ the model id the index records, so the API and `eval` refuse to mix it with anot
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 import random
@@ -30,7 +31,8 @@ from transformers import AutoModel, AutoTokenizer
 from shopsearch.charts import pyplot
 from shopsearch.config import Settings
 from shopsearch.encoder import Encoder, TextEncoder
-from shopsearch.encoder.pooling import l2_normalize, mean_pool
+from shopsearch.encoder.model_files import keep_pooling, pooling
+from shopsearch.encoder.pooling import l2_normalize, pool
 from shopsearch.events.model import Event
 from shopsearch.indexer.mapping import load_mapping
 from shopsearch.indexer.writer import text_from_source
@@ -56,6 +58,7 @@ class TrainingRun:
     losses: list[float]
     pairs: int
     epoch_scores: list[float] = field(default_factory=list)  # the validation score after each epoch
+    before: float | None = None  # the validation score of the untrained model
     best_epoch: int = 0  # 1-based; 0: no validation, the last epoch is kept
 
 
@@ -94,8 +97,8 @@ def train(
     patience: int = 1,
 ) -> TrainingRun:
     """Contrastive fine-tuning; saves model and tokenizer to out_dir. With `validate` (given an encode
-    function, returns a score), the best epoch is saved and training stops after `patience` epochs
-    without improvement."""
+    function, returns a score), the model is scored before training and after each epoch, the best epoch
+    is saved and training stops after `patience` epochs without improvement."""
     torch.manual_seed(seed)
     rng = random.Random(seed)
     tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
@@ -104,9 +107,11 @@ def train(
     examples = [Example(*e) for e in examples]
     run = TrainingRun(0, [], len(examples))
 
+    how = pooling(model_dir)
+
     def embed(texts: list[str]) -> torch.Tensor:
         batch = tokenizer(texts, padding=True, truncation=True, max_length=max_length, return_tensors="pt")
-        return l2_normalize(mean_pool(model(**batch).last_hidden_state, batch["attention_mask"]))
+        return l2_normalize(pool(model(**batch).last_hidden_state, batch["attention_mask"], how))
 
     def encode(texts: list[str]) -> np.ndarray:
         model.eval()
@@ -116,6 +121,8 @@ def train(
                 or [np.empty((0, model.config.hidden_size))]
             )
 
+    if validate is not None:
+        run.before = validate(encode)
     for epoch in range(1, epochs + 1):
         order = list(examples)
         rng.shuffle(order)
@@ -142,6 +149,7 @@ def train(
     if validate is None:
         model.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
+    keep_pooling(model_dir, out_dir)
     return run
 
 
@@ -280,15 +288,20 @@ def run_judged(
     queries (the split `learn` uses, so its held-out queries stay unseen), early stopping on a slice of
     them, and the model card. Returns a summary."""
     _, texts, _ = catalog(settings, searcher.client)
+    texts = {p: settings.model.document_prefix + t for p, t in texts.items()}  # trained as the encoder is served
+
+    def mined(qids: list[str], per_query: int) -> list[Mined]:
+        found = mine(searcher, judged, qids, per_query=per_query)
+        return [dataclasses.replace(m, query=settings.model.query_prefix + m.query) for m in found]
+
     train_queries, _ = split(judged, held_out)
     fit, valid = split(judged, 0.1, train_queries, salt="valid")
-    examples = examples_from(mine(searcher, judged, fit, per_query=negatives), texts)
+    examples = examples_from(mined(fit, negatives), texts)
     random.Random(0).shuffle(examples)
     examples = examples[:max_examples]
     if len(examples) < 4:
         raise JudgmentError(f"{source}: only {len(examples)} judged-relevant products found in the index; need 4")
-    checks = mine(searcher, judged, valid[:validation_queries], per_query=0)
-    before = rerank_ndcg(searcher.encoder.encode_documents, checks, texts)
+    checks = mined(valid[:validation_queries], 0)
     result = train(
         searcher.encoder.model_dir,
         examples,
@@ -297,7 +310,7 @@ def run_judged(
         batch_size=batch_size,
         validate=lambda encode: rerank_ndcg(encode, checks, texts),
     )
-    after = result.epoch_scores[result.best_epoch - 1]
+    before, after = result.before or 0.0, result.epoch_scores[result.best_epoch - 1]
     write_card(out, searcher.encoder.model_id, result, {"ndcg@10": before}, {"ndcg@10": after}, source)
     return (
         f"{len(examples)} graded examples with up to {negatives} hard negatives each, {result.steps} steps; "
