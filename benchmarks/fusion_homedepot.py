@@ -4,10 +4,11 @@
 
 Needs the engine with the `homedepot` index (run benchmarks/relevance_homedepot.py once). For each
 of the first N training queries of `tune.split` it fetches the BM25 top 500 (the title field as the
-profiles weight it) and scores the whole catalog by exact cosine with the configured encoder (the packaged one unless
-`SHOPSEARCH_MODEL_PATH` names another), once; then every fusion is re-scored in numpy: min-max,
-z-score and reciprocal-rank fusion at several weights and candidate depths, and the coverage term
-the default profile adds (plain, and forgiving typos and split words). Prints mean NDCG@10 per setting: the grid behind the default profile.
+profiles weight it) and scores the whole catalog by exact cosine with the configured encoder (the
+packaged one unless `SHOPSEARCH_MODEL_PATH` names another), once; then every fusion is re-scored in
+numpy: min-max, z-score and reciprocal-rank fusion at several weights and candidate depths, and the
+coverage term the default profile adds (plain, and forgiving typos and split words). Prints mean
+NDCG@10 per setting: the grid behind the default profile.
 """
 
 from __future__ import annotations

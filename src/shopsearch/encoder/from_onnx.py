@@ -22,7 +22,7 @@ from onnx import numpy_helper
 from tokenizers import Tokenizer
 from transformers import BertConfig, BertModel
 
-from shopsearch.encoder.model_files import POOLING_FILE
+from shopsearch.encoder.model_files import record_pooling
 from shopsearch.encoder.onnx_runtime import META_FILE
 from shopsearch.errors import EncoderError
 
@@ -117,12 +117,7 @@ def to_transformers(imported: Path, out: Path) -> dict[str, Any]:
     special = {f"{name}_token": f"[{name.upper()}]" for name in ("unk", "sep", "pad", "cls", "mask")}
     settings = {"tokenizer_class": "BertTokenizerFast", "model_max_length": model.config.max_position_embeddings}
     (out / "tokenizer_config.json").write_text(json.dumps({**settings, **special}), encoding="utf-8")
-    pooling = {
-        "pooling_mode_cls_token": meta["pooling"] == "cls",
-        "pooling_mode_mean_tokens": meta["pooling"] == "mean",
-    }
-    (out / POOLING_FILE).parent.mkdir(exist_ok=True)
-    (out / POOLING_FILE).write_text(json.dumps(pooling), encoding="utf-8")
+    record_pooling(out, meta["pooling"])
     return {
         "source_model_id": meta["source_model_id"],
         "layers": model.config.num_hidden_layers,

@@ -38,6 +38,13 @@ def pooling(model_dir: Path) -> str:
     return "cls" if cls else "mean"
 
 
+def record_pooling(out: Path, how: str) -> None:
+    """Write the pooling record `pooling` reads, as sentence-transformers does."""
+    (out / POOLING_FILE).parent.mkdir(parents=True, exist_ok=True)
+    record = {"pooling_mode_cls_token": how == "cls", "pooling_mode_mean_tokens": how == "mean"}
+    (out / POOLING_FILE).write_text(json.dumps(record), encoding="utf-8")
+
+
 def keep_pooling(model_dir: Path, out: Path) -> None:
     """Copy the model's pooling record into `out`, so a trained copy pools as the model did."""
     if (model_dir / POOLING_FILE).is_file():
