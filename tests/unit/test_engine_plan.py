@@ -14,6 +14,9 @@ def test_single_node_uses_single_node_discovery(tmp_path: Path) -> None:
         "network.host": "127.0.0.1",
         "transport.port": 9300,
         "discovery.type": "single-node",
+        "cluster.routing.allocation.disk.watermark.low": "1gb",
+        "cluster.routing.allocation.disk.watermark.high": "512mb",
+        "cluster.routing.allocation.disk.watermark.flood_stage": "256mb",
     }
 
 

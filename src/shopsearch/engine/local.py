@@ -36,6 +36,8 @@ TRANSPORT_OFFSET = 100  # node k's transport port = its HTTP port + 100
 STATE_FILE = "engine.json"
 DEFAULT_PORT = 9200
 DEFAULT_HEAP = "1g"
+# Free space below which a node takes no new replicas, moves shards away, or turns read-only.
+DISK_WATERMARKS = {"low": "1gb", "high": "512mb", "flood_stage": "256mb"}
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,9 @@ def plan_nodes(nodes: int, port: int, data_dir: Path) -> list[NodeSpec]:
 def node_settings(spec: NodeSpec, cluster: list[NodeSpec]) -> dict[str, object]:
     """The node's opensearch.yml: loopback only; single-node discovery, or seed every peer."""
     settings: dict[str, object] = {"network.host": "127.0.0.1", "transport.port": spec.transport_port}
+    # The default watermarks are shares of the disk: on a big, shared developer disk 85% used still
+    # leaves tens of GB, yet it would keep every replica unassigned. Absolute free space instead.
+    settings |= {f"cluster.routing.allocation.disk.watermark.{level}": free for level, free in DISK_WATERMARKS.items()}
     if len(cluster) == 1:
         settings["discovery.type"] = "single-node"
     else:
