@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -127,6 +128,8 @@ def test_three_nodes_survive_losing_one_keep_data_and_stop_cleanly(tmp_path: Pat
         hits = survivors.search(index="kept", body={"query": {"match": {"title": "knife"}}})["hits"]["hits"]
         assert [h["_id"] for h in hits] == ["1"]
         survivors.cluster.health(wait_for_status="yellow", request_timeout=60)
+        shown = _run("engine", "status", *args).stdout  # "kept" has 2 replicas and 2 nodes left: says why
+        assert "cluster yellow, 2 node(s)" in shown and re.search(r"unassigned \S+\[0\] replica: \S", shown), shown
         assert survivors.count(index="shop")["count"] == len(SHOP)
         assert survivors.count(index=services.settings.api.events_stream)["count"] == 3
         assert survivors.get(index=services.settings.api.users_index, id="u1")["_source"]["event_counts"] == {

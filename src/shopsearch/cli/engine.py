@@ -65,6 +65,9 @@ def status(data_dir: Path | None, as_json: bool) -> None:
         health = report["health"]
         summary = health if isinstance(health, str) else f"{health['status']}, {health['number_of_nodes']} node(s)"
         click.echo(f"cluster {summary} at {','.join(report['urls'])}")
+        if not isinstance(health, str):
+            for reason in health.get("unassigned_because", []):
+                click.echo(f"  unassigned {reason}")
         for node in report["nodes"]:
             click.echo(
                 f"  {node['url']}  pid {node['pid']}  {'up' if node['alive'] else 'DOWN'}  rss {node['rss_mb']} MB"

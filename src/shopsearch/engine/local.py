@@ -17,7 +17,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import cast
 
-from opensearchpy.exceptions import OpenSearchException
+from opensearchpy import OpenSearch
+from opensearchpy.exceptions import OpenSearchException, TransportError
 from pydantic import HttpUrl
 
 from shopsearch.client import create_client
@@ -297,11 +298,33 @@ def status(data_dir: Path | None = None) -> dict[str, object]:
 
 
 def _health(urls: list[str]) -> dict[str, object] | str:
+    """The cluster's health and, when shards are unassigned, why (so yellow or red names its cause)."""
     try:
         settings = OpenSearchSettings(url=[HttpUrl(url) for url in urls], timeout=5, max_retries=1)
-        return cast(dict[str, object], create_client(settings).cluster.health())
+        client = create_client(settings)
+        health = cast(dict[str, object], client.cluster.health())
+        if health.get("unassigned_shards"):
+            health["unassigned_because"] = _unassigned_because(client)
+        return health
     except OpenSearchException as exc:
         return f"not answering: {exc}"
+
+
+def _unassigned_because(client: OpenSearch) -> list[str]:
+    """The allocation explanation of one unassigned shard: each refusing decider's words, at most 3."""
+    try:
+        explained = client.cluster.allocation_explain()
+    except TransportError:  # best effort: it may have been assigned since the health call (400)
+        return []
+    refusals = [
+        decider["explanation"]
+        for node in explained.get("node_allocation_decisions", [])
+        for decider in node.get("deciders", [])
+        if decider.get("decision") == "NO"
+    ]
+    reasons = list(dict.fromkeys(refusals))[:3] or [explained.get("allocate_explanation", "no reason given")]
+    copy = "primary" if explained.get("primary") else "replica"
+    return [f"{explained.get('index')}[{explained.get('shard')}] {copy}: {reason}" for reason in reasons]
 
 
 def _rss_mb(pid: int) -> float | None:
